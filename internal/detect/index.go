@@ -1,0 +1,177 @@
+package detect
+
+import (
+	"strings"
+)
+
+// ruleIndex maps an event's (eventSource, eventName), lower-cased, to the
+// rules that could match it. A rule whose condition requires eventSource
+// and/or eventName to be one of a set of literals is registered under those
+// literals only; other rules are catch-all.
+type ruleIndex struct {
+	byPair   map[EventKey][]int
+	byName   map[string][]int
+	bySource map[string][]int
+	catchAll []int
+
+	pf Prefilter
+}
+
+func buildIndex(rules []*compiledRule) ruleIndex {
+	ix := ruleIndex{byPair: map[EventKey][]int{}, byName: map[string][]int{}, bySource: map[string][]int{}}
+	seenPair, seenName, seenSource := map[EventKey]bool{}, map[string]bool{}, map[string]bool{}
+	for i, cr := range rules {
+		src, srcOK := requiredLiterals(cr.cond, "eventSource")
+		name, nameOK := requiredLiterals(cr.cond, "eventName")
+		switch {
+		case srcOK && nameOK:
+			for _, s := range src {
+				for _, n := range name {
+					k := EventKey{strings.ToLower(s), strings.ToLower(n)}
+					ix.byPair[k] = append(ix.byPair[k], i)
+					if !seenPair[k] {
+						seenPair[k] = true
+						ix.pf.Pairs = append(ix.pf.Pairs, EventKey{s, n})
+					}
+				}
+			}
+		case nameOK:
+			for _, n := range name {
+				k := strings.ToLower(n)
+				ix.byName[k] = append(ix.byName[k], i)
+				if !seenName[k] {
+					seenName[k] = true
+					ix.pf.Names = append(ix.pf.Names, n)
+				}
+			}
+		case srcOK:
+			for _, s := range src {
+				k := strings.ToLower(s)
+				ix.bySource[k] = append(ix.bySource[k], i)
+				if !seenSource[k] {
+					seenSource[k] = true
+					ix.pf.Sources = append(ix.pf.Sources, s)
+				}
+			}
+		default:
+			ix.catchAll = append(ix.catchAll, i)
+			ix.pf.CatchAll = true
+		}
+	}
+	return ix
+}
+
+func (ix *ruleIndex) prefilter() Prefilter {
+	pf := ix.pf
+	pf.Pairs = append([]EventKey(nil), pf.Pairs...)
+	pf.Names = append([]string(nil), pf.Names...)
+	pf.Sources = append([]string(nil), pf.Sources...)
+	return pf
+}
+
+// candidates appends to out the indexes of the rules that could match.
+func (ix *ruleIndex) candidates(source, name string, out []int) []int {
+	var sb, nb [64]byte
+	ls, ln := lowerInto(sb[:0], source), lowerInto(nb[:0], name)
+	if len(ix.byPair) > 0 {
+		out = append(out, ix.byPair[EventKey{string(ls), string(ln)}]...)
+	}
+	if len(ix.byName) > 0 {
+		out = append(out, ix.byName[string(ln)]...)
+	}
+	if len(ix.bySource) > 0 {
+		out = append(out, ix.bySource[string(ls)]...)
+	}
+	return append(out, ix.catchAll...)
+}
+
+// lowerInto lower-cases ASCII s into buf without allocating for short
+// strings; non-ASCII input is lower-cased fully.
+func lowerInto(buf []byte, s string) []byte {
+	if !isASCII(s) {
+		return append(buf, strings.ToLower(s)...)
+	}
+	for i := 0; i < len(s); i++ {
+		buf = append(buf, lowerASCII(s[i]))
+	}
+	return buf
+}
+
+// requiredLiterals reports whether condition n can only hold when field
+// equals one of a finite set of literals (compared case-insensitively), and
+// returns them as written in the rule.
+func requiredLiterals(n node, field string) ([]string, bool) {
+	switch n := n.(type) {
+	case *fieldNode:
+		if n.name != field || n.all {
+			return nil, false
+		}
+		var out []string
+		for _, v := range n.values {
+			sm, ok := v.(stringMatcher)
+			if !ok || sm.p.kind != patExact {
+				return nil, false
+			}
+			out = append(out, sm.p.lit)
+		}
+		return out, true
+	case andNode:
+		var (
+			set []string
+			ok  bool
+		)
+		for _, c := range n {
+			lits, cok := requiredLiterals(c, field)
+			if !cok {
+				continue
+			}
+			if !ok {
+				set, ok = lits, true
+				continue
+			}
+			set = intersectFold(set, lits)
+		}
+		return set, ok
+	case orNode:
+		var set []string
+		for _, c := range n {
+			lits, ok := requiredLiterals(c, field)
+			if !ok {
+				return nil, false
+			}
+			set = unionFold(set, lits)
+		}
+		return set, len(n) > 0
+	}
+	return nil, false
+}
+
+func intersectFold(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			if strings.EqualFold(x, y) {
+				out = append(out, x)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func unionFold(a, b []string) []string {
+	out := a
+	for _, y := range b {
+		found := false
+		for _, x := range out {
+			if strings.EqualFold(x, y) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, y)
+		}
+	}
+	return out
+}

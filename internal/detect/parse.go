@@ -1,0 +1,367 @@
+package detect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kmsguard/kmsguard/internal/severity"
+)
+
+// ruleDoc is the metadata of a Sigma document. Detection and filter bodies
+// are kept as YAML nodes to compile them with line numbers.
+type ruleDoc struct {
+	Title          string      `yaml:"title"`
+	ID             string      `yaml:"id"`
+	Name           string      `yaml:"name"`
+	Status         string      `yaml:"status"`
+	Description    string      `yaml:"description"`
+	Author         string      `yaml:"author"`
+	Date           string      `yaml:"date"`
+	Modified       string      `yaml:"modified"`
+	References     []string    `yaml:"references"`
+	Tags           []string    `yaml:"tags"`
+	FalsePositives []string    `yaml:"falsepositives"`
+	Fields         []string    `yaml:"fields"`
+	Level          string      `yaml:"level"`
+	Logsource      *Logsource  `yaml:"logsource"`
+	Detection      yaml.Node   `yaml:"detection"`
+	Filter         yaml.Node   `yaml:"filter"`
+	Correlation    yaml.Node   `yaml:"correlation"`
+	Action         yaml.Node   `yaml:"action"`
+	Kmsguard       kmsguardDoc `yaml:"kmsguard"`
+}
+
+// kmsguardDoc is kmsguard's custom attribute on a rule.
+type kmsguardDoc struct {
+	Guide   string    `yaml:"guide"`
+	Details yaml.Node `yaml:"details"`
+	Tests   struct {
+		Match   []sampleDoc `yaml:"match"`
+		NoMatch []sampleDoc `yaml:"nomatch"`
+	} `yaml:"tests"`
+}
+
+type sampleDoc struct {
+	Name  string    `yaml:"name"`
+	Needs []string  `yaml:"needs"`
+	Event yaml.Node `yaml:"event"`
+}
+
+// maxDocuments bounds the documents read from one file.
+const maxDocuments = 1000
+
+// ParseFile parses the Sigma documents in one YAML file. Each document is a
+// detection rule or a meta filter; correlation rules and rule collections
+// (action: global) are rejected. Errors name the file and the construct.
+func ParseFile(file string, data []byte) ([]*Rule, []*Filter, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var (
+		rules   []*Rule
+		filters []*Filter
+	)
+	for i := 1; ; i++ {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", file, err)
+		}
+		if i > maxDocuments {
+			return nil, nil, fmt.Errorf("%s: more than %d YAML documents", file, maxDocuments)
+		}
+		where := file
+		if i > 1 {
+			where = fmt.Sprintf("%s (document %d)", file, i)
+		}
+		r, f, err := parseDocument(where, &root)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r != nil {
+			rules = append(rules, r)
+		}
+		if f != nil {
+			filters = append(filters, f)
+		}
+	}
+	if len(rules) == 0 && len(filters) == 0 {
+		return nil, nil, fmt.Errorf("%s: no Sigma rule in file", file)
+	}
+	return rules, filters, nil
+}
+
+func parseDocument(where string, root *yaml.Node) (*Rule, *Filter, error) {
+	body := root
+	if body.Kind == yaml.DocumentNode && len(body.Content) == 1 {
+		body = body.Content[0]
+	}
+	if body.Kind != yaml.MappingNode {
+		return nil, nil, fmt.Errorf("%s: line %d: a Sigma rule must be a YAML map", where, body.Line)
+	}
+	var doc ruleDoc
+	if err := body.Decode(&doc); err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", where, err)
+	}
+	if doc.Title != "" {
+		where = fmt.Sprintf("%s: rule %q", where, doc.Title)
+	}
+	switch {
+	case doc.Correlation.Kind != 0:
+		return nil, nil, fmt.Errorf("%s: correlation rules are not supported yet", where)
+	case doc.Action.Kind != 0:
+		return nil, nil, fmt.Errorf("%s: rule collections (action: %s) are not supported; write one rule per document", where, doc.Action.Value)
+	case doc.Filter.Kind != 0 && doc.Detection.Kind != 0:
+		return nil, nil, fmt.Errorf("%s: a document cannot have both detection and filter", where)
+	case doc.Filter.Kind != 0:
+		f, err := buildFilter(&doc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", where, err)
+		}
+		return nil, f, nil
+	}
+	r, err := buildRule(&doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", where, err)
+	}
+	return r, nil, nil
+}
+
+func checkCommon(doc *ruleDoc) error {
+	var errs []error
+	if strings.TrimSpace(doc.Title) == "" {
+		errs = append(errs, errors.New("title is required"))
+	} else if len(doc.Title) > 256 {
+		errs = append(errs, errors.New("title is longer than 256 characters"))
+	}
+	if doc.Logsource == nil {
+		errs = append(errs, errors.New("logsource is required"))
+	}
+	for _, d := range [][2]string{{"date", doc.Date}, {"modified", doc.Modified}} {
+		if d[1] != "" && !dateRE.MatchString(d[1]) {
+			errs = append(errs, fmt.Errorf("%s %q: want YYYY-MM-DD", d[0], d[1]))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func buildRule(doc *ruleDoc) (*Rule, error) {
+	var errs []error
+	if err := checkCommon(doc); err != nil {
+		errs = append(errs, err)
+	}
+	if doc.ID == "" {
+		errs = append(errs, errors.New("id is required (a UUID)"))
+	} else if !isUUID(doc.ID) {
+		errs = append(errs, fmt.Errorf("id %q is not a UUID", doc.ID))
+	}
+	if doc.Status != "" && !validStatus(doc.Status) {
+		errs = append(errs, fmt.Errorf("status %q: want stable, test, experimental, deprecated or unsupported", doc.Status))
+	}
+	for _, t := range doc.Tags {
+		if !tagRE.MatchString(t) {
+			errs = append(errs, fmt.Errorf("tag %q: want namespace.name in lower case", t))
+		}
+	}
+	r := &Rule{
+		ID: doc.ID, Name: doc.Name, Title: doc.Title, Description: doc.Description,
+		Status: doc.Status, Author: doc.Author, Tags: doc.Tags, FalsePositives: doc.FalsePositives,
+		References: doc.References, Fields: doc.Fields, Guide: doc.Kmsguard.Guide,
+	}
+	if doc.Logsource != nil {
+		r.Logsource = *doc.Logsource
+	}
+	if doc.Level == "" {
+		r.Level = severity.Medium // Sigma makes level optional
+	} else if lvl, err := parseLevel(doc.Level); err != nil {
+		errs = append(errs, err)
+	} else {
+		r.Level = lvl
+	}
+	if doc.Detection.Kind == 0 {
+		errs = append(errs, errors.New("detection is required"))
+	} else if cond, err := compileDetection(&doc.Detection, "detection", nil); err != nil {
+		errs = append(errs, err)
+	} else {
+		r.cond = cond
+	}
+	details, err := parseDetails(&doc.Kmsguard.Details)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	r.Details = details
+	samples, err := parseSamples(&doc.Kmsguard)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	r.Samples = samples
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func buildFilter(doc *ruleDoc) (*Filter, error) {
+	var errs []error
+	if err := checkCommon(doc); err != nil {
+		errs = append(errs, err)
+	}
+	if doc.ID != "" && !isUUID(doc.ID) {
+		errs = append(errs, fmt.Errorf("id %q is not a UUID", doc.ID))
+	}
+	f := &Filter{ID: doc.ID, Title: doc.Title}
+	body := &doc.Filter
+	if body.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("filter: line %d: must be a map", body.Line)
+	}
+	var rulesNode *yaml.Node
+	for i := 0; i+1 < len(body.Content); i += 2 {
+		if body.Content[i].Value == "rules" {
+			rulesNode = body.Content[i+1]
+		}
+	}
+	switch {
+	case rulesNode == nil:
+		errs = append(errs, errors.New("filter.rules is required"))
+	case rulesNode.Kind == yaml.ScalarNode && rulesNode.Value != "":
+		f.Rules = []string{rulesNode.Value}
+	case rulesNode.Kind == yaml.SequenceNode && len(rulesNode.Content) > 0:
+		for _, el := range rulesNode.Content {
+			if el.Kind != yaml.ScalarNode || el.Value == "" {
+				errs = append(errs, fmt.Errorf("filter.rules: line %d: want rule ids or names", el.Line))
+				continue
+			}
+			f.Rules = append(f.Rules, el.Value)
+		}
+	default:
+		errs = append(errs, fmt.Errorf("filter.rules: line %d: want a non-empty list of rule ids or names", rulesNode.Line))
+	}
+	cond, err := compileDetection(body, "filter", map[string]bool{"rules": true})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	f.cond = cond
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// compileDetection compiles the search identifiers of a detection (or
+// filter) map and binds its condition. skip lists keys that are not search
+// identifiers.
+func compileDetection(body *yaml.Node, section string, skip map[string]bool) (node, error) {
+	if body.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: line %d: must be a map", section, body.Line)
+	}
+	idents := map[string]node{}
+	var order []string
+	var condNode *yaml.Node
+	for i := 0; i+1 < len(body.Content); i += 2 {
+		key, val := body.Content[i], body.Content[i+1]
+		name := key.Value
+		switch {
+		case skip[name]:
+			continue
+		case name == "condition":
+			condNode = val
+			continue
+		case name == "timeframe":
+			return nil, fmt.Errorf("%s.timeframe: line %d: timeframes are not supported (they belong to correlation rules)", section, key.Line)
+		case name == "":
+			return nil, fmt.Errorf("%s: line %d: empty search identifier", section, key.Line)
+		}
+		if _, dup := idents[name]; dup {
+			return nil, fmt.Errorf("%s.%s: line %d: duplicate search identifier", section, name, key.Line)
+		}
+		n, err := compileSearch(val)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", section, name, err)
+		}
+		idents[name] = n
+		order = append(order, name)
+	}
+	if condNode == nil {
+		return nil, fmt.Errorf("%s.condition is required", section)
+	}
+	var conds []string
+	switch condNode.Kind {
+	case yaml.ScalarNode:
+		conds = []string{condNode.Value}
+	case yaml.SequenceNode:
+		for _, el := range condNode.Content {
+			if el.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("%s.condition: line %d: want a string", section, el.Line)
+			}
+			conds = append(conds, el.Value)
+		}
+	}
+	if len(conds) == 0 {
+		return nil, fmt.Errorf("%s.condition: line %d: want a condition string or a list of them", section, condNode.Line)
+	}
+	var or orNode
+	for _, c := range conds {
+		expr, err := parseCondition(c)
+		if err != nil {
+			return nil, fmt.Errorf("%s.condition %q: %w", section, c, err)
+		}
+		n, err := bindCondition(expr, idents, order)
+		if err != nil {
+			return nil, fmt.Errorf("%s.condition %q: %w", section, c, err)
+		}
+		or = append(or, n)
+	}
+	if len(or) == 1 {
+		return or[0], nil
+	}
+	return or, nil
+}
+
+func parseDetails(n *yaml.Node) ([]Detail, error) {
+	if n.Kind == 0 {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("kmsguard.details: line %d: want a map of detail name to field path", n.Line)
+	}
+	var out []Detail
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Value == "" {
+			return nil, fmt.Errorf("kmsguard.details.%s: line %d: want a field path", k.Value, v.Line)
+		}
+		out = append(out, Detail{Name: k.Value, Field: v.Value})
+	}
+	return out, nil
+}
+
+func parseSamples(k *kmsguardDoc) ([]Sample, error) {
+	var out []Sample
+	var errs []error
+	add := func(list []sampleDoc, match bool, kind string) {
+		for i, s := range list {
+			name := s.Name
+			if name == "" {
+				name = fmt.Sprintf("%s[%d]", kind, i)
+			}
+			if s.Event.Kind != yaml.ScalarNode {
+				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: event must be a JSON string (use a | block)", kind, name, s.Event.Line))
+				continue
+			}
+			if err := checkSampleEvent(s.Event.Value); err != nil {
+				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: %v", kind, name, s.Event.Line, err))
+				continue
+			}
+			out = append(out, Sample{Name: name, Match: match, Needs: s.Needs, Event: s.Event.Value, Line: s.Event.Line})
+		}
+	}
+	add(k.Tests.Match, true, "match")
+	add(k.Tests.NoMatch, false, "nomatch")
+	return out, errors.Join(errs...)
+}

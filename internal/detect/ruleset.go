@@ -1,0 +1,112 @@
+package detect
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+//go:embed rules/*.yml
+var builtinFS embed.FS
+
+// RuleSet is a list of parsed rules and meta filters, ready for NewEngine.
+type RuleSet struct {
+	Rules   []*Rule
+	Filters []*Filter
+}
+
+// Add appends another set's rules and filters.
+func (s *RuleSet) Add(o RuleSet) {
+	s.Rules = append(s.Rules, o.Rules...)
+	s.Filters = append(s.Filters, o.Filters...)
+}
+
+// Builtin returns kmsguard's embedded KMS rule set.
+func Builtin() (RuleSet, error) {
+	return LoadFS(builtinFS, "rules", "builtin:")
+}
+
+// LoadDir loads every .yml and .yaml file under dir, recursively, in
+// lexical order. All files are read; the error joins one message per bad
+// file, and a set with errors must not be used (a rule is never half
+// applied).
+func LoadDir(dir string) (RuleSet, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return RuleSet{}, fmt.Errorf("rules directory: %w", err)
+	}
+	if !info.IsDir() {
+		data, err := os.ReadFile(dir)
+		if err != nil {
+			return RuleSet{}, err
+		}
+		rules, filters, err := ParseFile(dir, data)
+		return RuleSet{Rules: setFile(rules, dir), Filters: setFilterFile(filters, dir)}, err
+	}
+	return LoadFS(os.DirFS(dir), ".", filepath.Clean(dir)+string(filepath.Separator))
+}
+
+// LoadFS loads every .yml and .yaml file under root in fsys. prefix is
+// prepended to file names in messages.
+func LoadFS(fsys fs.FS, root, prefix string) (RuleSet, error) {
+	var files []string
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return RuleSet{}, err
+	}
+	sort.Strings(files)
+	var (
+		set  RuleSet
+		errs []error
+	)
+	for _, p := range files {
+		name := prefix + strings.TrimPrefix(p, "./")
+		if root != "." {
+			name = prefix + path.Join(root, strings.TrimPrefix(p, root+"/"))
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		rules, filters, err := ParseFile(name, data)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		set.Rules = append(set.Rules, setFile(rules, name)...)
+		set.Filters = append(set.Filters, setFilterFile(filters, name)...)
+	}
+	if len(files) == 0 {
+		errs = append(errs, fmt.Errorf("%s: no .yml or .yaml rule files", strings.TrimSuffix(prefix, "/")+root))
+	}
+	return set, errors.Join(errs...)
+}
+
+func setFile(rules []*Rule, file string) []*Rule {
+	for _, r := range rules {
+		r.File = file
+	}
+	return rules
+}
+
+func setFilterFile(filters []*Filter, file string) []*Filter {
+	for _, f := range filters {
+		f.File = file
+	}
+	return filters
+}
