@@ -91,7 +91,8 @@ func hasField(rec *cloudtrail.Record, path string) bool {
 }
 
 // keyARNs collects KMS key ARNs from resources[] entries of type
-// AWS::KMS::Key and from requestParameters.keyId when it is a key ARN.
+// AWS::KMS::Key and from the request and response fields that hold a key
+// ARN (keyId, keyMetadata.arn, the S3 SSE-KMS key id).
 func keyARNs(rec *cloudtrail.Record) []string {
 	var out []string
 	add := func(s string) {
@@ -117,8 +118,11 @@ func keyARNs(rec *cloudtrail.Record) []string {
 			}
 		}
 	}
-	if k := rec.String("requestParameters.keyId"); strings.HasPrefix(k, "arn:") && strings.Contains(k, ":key/") {
-		add(k)
+	for _, p := range []string{"requestParameters.keyId", "responseElements.keyId", "responseElements.keyMetadata.arn",
+		"requestParameters.x-amz-server-side-encryption-aws-kms-key-id"} {
+		if k := rec.String(p); strings.HasPrefix(k, "arn:") && strings.Contains(k, ":key/") {
+			add(k)
+		}
 	}
 	return out
 }

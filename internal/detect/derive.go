@@ -218,7 +218,7 @@ func (d Deriver) derivePolicy(rec *cloudtrail.Record) map[string]any {
 		}
 	}
 	if d.Policy != nil {
-		doc := rec.String("requestParameters.policy")
+		doc := policyText(rec)
 		owner := rec.String("recipientAccountId")
 		if doc != "" {
 			public, cross, err := d.Policy.Exposure(doc, owner)
@@ -230,4 +230,21 @@ func (d Deriver) derivePolicy(rec *cloudtrail.Record) map[string]any {
 		}
 	}
 	return map[string]any{"policy": policy}
+}
+
+// policyText returns requestParameters.policy as JSON text. CloudTrail
+// records it as a string; a decoder that expanded it into an object is
+// tolerated.
+func policyText(rec *cloudtrail.Record) string {
+	v, _ := rec.Field("requestParameters.policy")
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		b, err := json.Marshal(v)
+		if err == nil {
+			return string(b)
+		}
+	}
+	return ""
 }
