@@ -9,16 +9,15 @@ import (
 // and/or eventName to be one of a set of literals is registered under those
 // literals only; other rules are catch-all.
 type ruleIndex struct {
-	byPair   map[EventKey][]int
-	byName   map[string][]int
-	bySource map[string][]int
+	byName   map[string][]indexEntry // lower-cased eventName
+	bySource map[string][]int        // lower-cased eventSource, rules without a name constraint
 	catchAll []int
 
 	pf Prefilter
 }
 
 func buildIndex(rules []*compiledRule) ruleIndex {
-	ix := ruleIndex{byPair: map[EventKey][]int{}, byName: map[string][]int{}, bySource: map[string][]int{}}
+	ix := ruleIndex{byName: map[string][]indexEntry{}, bySource: map[string][]int{}}
 	seenPair, seenName, seenSource := map[EventKey]bool{}, map[string]bool{}, map[string]bool{}
 	for i, cr := range rules {
 		src, srcOK := requiredLiterals(cr.cond, "eventSource")
@@ -28,7 +27,7 @@ func buildIndex(rules []*compiledRule) ruleIndex {
 			for _, s := range src {
 				for _, n := range name {
 					k := EventKey{strings.ToLower(s), strings.ToLower(n)}
-					ix.byPair[k] = append(ix.byPair[k], i)
+					ix.byName[k.Name] = append(ix.byName[k.Name], indexEntry{source: k.Source, rule: i})
 					if !seenPair[k] {
 						seenPair[k] = true
 						ix.pf.Pairs = append(ix.pf.Pairs, EventKey{s, n})
@@ -38,7 +37,7 @@ func buildIndex(rules []*compiledRule) ruleIndex {
 		case nameOK:
 			for _, n := range name {
 				k := strings.ToLower(n)
-				ix.byName[k] = append(ix.byName[k], i)
+				ix.byName[k] = append(ix.byName[k], indexEntry{rule: i})
 				if !seenName[k] {
 					seenName[k] = true
 					ix.pf.Names = append(ix.pf.Names, n)
@@ -69,18 +68,25 @@ func (ix *ruleIndex) prefilter() Prefilter {
 	return pf
 }
 
-// candidates appends to out the indexes of the rules that could match.
+// indexEntry is a rule registered under an eventName, for one eventSource
+// (lower-cased) or for any ("").
+type indexEntry struct {
+	source string
+	rule   int
+}
+
+// candidates appends to out the indexes of the rules that could match. The
+// common case, an event no rule names, costs one map lookup.
 func (ix *ruleIndex) candidates(source, name string, out []int) []int {
-	var sb, nb [64]byte
-	ls, ln := lowerInto(sb[:0], source), lowerInto(nb[:0], name)
-	if len(ix.byPair) > 0 {
-		out = append(out, ix.byPair[EventKey{string(ls), string(ln)}]...)
-	}
-	if len(ix.byName) > 0 {
-		out = append(out, ix.byName[string(ln)]...)
+	var nb [64]byte
+	for _, e := range ix.byName[string(lowerInto(nb[:0], name))] {
+		if e.source == "" || strings.EqualFold(e.source, source) {
+			out = append(out, e.rule)
+		}
 	}
 	if len(ix.bySource) > 0 {
-		out = append(out, ix.bySource[string(ls)]...)
+		var sb [64]byte
+		out = append(out, ix.bySource[string(lowerInto(sb[:0], source))]...)
 	}
 	return append(out, ix.catchAll...)
 }
