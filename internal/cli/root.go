@@ -82,6 +82,7 @@ Exit codes:
 	root.AddCommand(
 		newVersionCmd(a),
 		newPolicyCmd(a),
+		newRulesCmd(a),
 	)
 	wrapArgErrors(root)
 	return root
