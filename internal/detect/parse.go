@@ -207,52 +207,6 @@ func buildRule(doc *ruleDoc) (*Rule, error) {
 	return r, nil
 }
 
-func buildFilter(doc *ruleDoc) (*Filter, error) {
-	var errs []error
-	if err := checkCommon(doc); err != nil {
-		errs = append(errs, err)
-	}
-	if doc.ID != "" && !isUUID(doc.ID) {
-		errs = append(errs, fmt.Errorf("id %q is not a UUID", doc.ID))
-	}
-	f := &Filter{ID: doc.ID, Title: doc.Title}
-	body := &doc.Filter
-	if body.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("filter: line %d: must be a map", body.Line)
-	}
-	var rulesNode *yaml.Node
-	for i := 0; i+1 < len(body.Content); i += 2 {
-		if body.Content[i].Value == "rules" {
-			rulesNode = body.Content[i+1]
-		}
-	}
-	switch {
-	case rulesNode == nil:
-		errs = append(errs, errors.New("filter.rules is required"))
-	case rulesNode.Kind == yaml.ScalarNode && rulesNode.Value != "":
-		f.Rules = []string{rulesNode.Value}
-	case rulesNode.Kind == yaml.SequenceNode && len(rulesNode.Content) > 0:
-		for _, el := range rulesNode.Content {
-			if el.Kind != yaml.ScalarNode || el.Value == "" {
-				errs = append(errs, fmt.Errorf("filter.rules: line %d: want rule ids or names", el.Line))
-				continue
-			}
-			f.Rules = append(f.Rules, el.Value)
-		}
-	default:
-		errs = append(errs, fmt.Errorf("filter.rules: line %d: want a non-empty list of rule ids or names", rulesNode.Line))
-	}
-	cond, err := compileDetection(body, "filter", map[string]bool{"rules": true})
-	if err != nil {
-		errs = append(errs, err)
-	}
-	f.cond = cond
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
 // compileDetection compiles the search identifiers of a detection (or
 // filter) map and binds its condition. skip lists keys that are not search
 // identifiers.
@@ -321,47 +275,4 @@ func compileDetection(body *yaml.Node, section string, skip map[string]bool) (no
 		return or[0], nil
 	}
 	return or, nil
-}
-
-func parseDetails(n *yaml.Node) ([]Detail, error) {
-	if n.Kind == 0 {
-		return nil, nil
-	}
-	if n.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("kmsguard.details: line %d: want a map of detail name to field path", n.Line)
-	}
-	var out []Detail
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if v.Kind != yaml.ScalarNode || v.Value == "" {
-			return nil, fmt.Errorf("kmsguard.details.%s: line %d: want a field path", k.Value, v.Line)
-		}
-		out = append(out, Detail{Name: k.Value, Field: v.Value})
-	}
-	return out, nil
-}
-
-func parseSamples(k *kmsguardDoc) ([]Sample, error) {
-	var out []Sample
-	var errs []error
-	add := func(list []sampleDoc, match bool, kind string) {
-		for i, s := range list {
-			name := s.Name
-			if name == "" {
-				name = fmt.Sprintf("%s[%d]", kind, i)
-			}
-			if s.Event.Kind != yaml.ScalarNode {
-				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: event must be a JSON string (use a | block)", kind, name, s.Event.Line))
-				continue
-			}
-			if err := checkSampleEvent(s.Event.Value); err != nil {
-				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: %v", kind, name, s.Event.Line, err))
-				continue
-			}
-			out = append(out, Sample{Name: name, Match: match, Needs: s.Needs, Event: s.Event.Value, Line: s.Event.Line})
-		}
-	}
-	add(k.Tests.Match, true, "match")
-	add(k.Tests.NoMatch, false, "nomatch")
-	return out, errors.Join(errs...)
 }
