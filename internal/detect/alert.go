@@ -149,6 +149,8 @@ func textOf(v any) (string, bool) {
 // paths may be given with |, the first present one wins:
 // {{requestParameters.keyId|resources.0.ARN}}. A placeholder whose fields
 // are all missing is left as <path>, so the reader sees what to fill in.
+// Values with characters a shell would interpret are single-quoted, so a
+// hostile field cannot turn a suggested command into another one.
 func RenderTemplate(tmpl string, rec *cloudtrail.Record) string {
 	if !strings.Contains(tmpl, "{{") {
 		return tmpl
@@ -177,12 +179,24 @@ func fillPlaceholder(expr string, rec *cloudtrail.Record) string {
 		path = strings.TrimSpace(path)
 		if v, ok := fieldAt(rec, path); ok && v != nil {
 			if s, ok := textOf(v); ok && s != "" {
-				return s
+				return shellSafe(s)
 			}
 		}
 	}
 	first, _, _ := strings.Cut(expr, "|")
 	return "<" + strings.TrimSpace(first) + ">"
+}
+
+// shellSafe returns s single-quoted when it holds a character a POSIX
+// shell would interpret (spaces alone only split words and are left as
+// they are). Guides hold commands to copy and paste, and event fields (a
+// keyId in a denied request, an error message) can be chosen by an
+// attacker.
+func shellSafe(s string) string {
+	if !strings.ContainsAny(s, ";&|$`'\"<>()\n\r\\{}*?[]!#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // fieldAt is Record.Field that also steps into arrays by index

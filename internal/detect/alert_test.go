@@ -108,7 +108,8 @@ func TestNewAlertFields(t *testing.T) {
 }
 
 func TestRenderTemplate(t *testing.T) {
-	rec := record(t, `{"awsRegion": "us-east-1", "requestParameters": {"keyId": "k1", "pendingWindowInDays": 7, "ops": ["Decrypt"]},
+	rec := record(t, `{"awsRegion": "us-east-1", "requestParameters": {"keyId": "k1", "pendingWindowInDays": 7, "ops": ["Decrypt"],
+	  "evil": "k; rm -rf ~ 'x'", "spaced": "two words"},
 	  "resources": [{"ARN": "arn:k"}]}`)
 	tests := []struct{ tmpl, want string }{
 		{"aws kms enable-key --key-id {{requestParameters.keyId}} --region {{ awsRegion }}", "aws kms enable-key --key-id k1 --region us-east-1"},
@@ -116,10 +117,12 @@ func TestRenderTemplate(t *testing.T) {
 		{"{{requestParameters.aliasName|requestParameters.keyId}}", "k1"},
 		{"{{resources.0.ARN}}", "arn:k"},
 		{"{{resources.5.ARN}}", "<resources.5.ARN>"},
-		{"{{requestParameters.ops}}", `["Decrypt"]`},
+		{"{{requestParameters.ops}}", `'["Decrypt"]'`},
 		{"{{nope|alsoNope}}", "<nope>"},
 		{"no placeholders", "no placeholders"},
 		{"unclosed {{awsRegion", "unclosed {{awsRegion"},
+		{"--key-id {{requestParameters.evil}}", `--key-id 'k; rm -rf ~ '\''x'\'''`},
+		{"{{requestParameters.spaced}}", "two words"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tmpl, func(t *testing.T) {

@@ -155,6 +155,8 @@ func TestRejectUnsupported(t *testing.T) {
 		{"bad tag", "title: t\nid: 11111111-2222-4333-8444-555555555555\ntags: [Attack T1]\nlogsource: {product: aws}\ndetection: {sel: {a: b}, condition: sel}\n", "tag"},
 		{"bad sample", ruleWith("sel:\n    a: b\ncondition: sel") + "kmsguard:\n    tests:\n        match:\n            - name: broken\n              event: '{nope'\n", `"broken"`},
 		{"not yaml", "title: [unclosed\n", "test.yml"},
+		{"empty file", "", "no Sigma rule in file"},
+		{"second document broken", ruleWith("sel:\n    a: b\ncondition: sel") + "---\ntitle: second\n", "(document 2)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,6 +168,16 @@ func TestRejectUnsupported(t *testing.T) {
 				t.Errorf("error %q: want it to start with the file name and contain %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestMultipleDocuments(t *testing.T) {
+	second := strings.Replace(ruleWith("sel:\n    eventName: EnableKey\ncondition: sel"),
+		"11111111-2222-4333-8444-555555555555", "11111111-2222-4333-8444-666666666666", 1)
+	doc := ruleWith("sel:\n    eventName: DisableKey\ncondition: sel") + "---\n" + second + "---\n"
+	rules, _, err := ParseFile("two.yml", []byte(doc))
+	if err != nil || len(rules) != 2 {
+		t.Fatalf("got %d rules, err %v; want 2 rules and the trailing empty document ignored", len(rules), err)
 	}
 }
 

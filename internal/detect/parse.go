@@ -76,6 +76,9 @@ func ParseFile(file string, data []byte) ([]*Rule, []*Filter, error) {
 		if i > maxDocuments {
 			return nil, nil, fmt.Errorf("%s: more than %d YAML documents", file, maxDocuments)
 		}
+		if isEmptyDocument(&root) {
+			continue // an empty document, e.g. after a trailing ---
+		}
 		where := file
 		if i > 1 {
 			where = fmt.Sprintf("%s (document %d)", file, i)
@@ -275,4 +278,16 @@ func compileDetection(body *yaml.Node, section string, skip map[string]bool) (no
 		return or[0], nil
 	}
 	return or, nil
+}
+
+// isEmptyDocument reports a YAML document without content, such as the one
+// after a trailing "---".
+func isEmptyDocument(root *yaml.Node) bool {
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return true
+		}
+		root = root.Content[0]
+	}
+	return root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" && root.Value == "")
 }

@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// buildFilter validates a meta filter document and compiles its condition.
 func buildFilter(doc *ruleDoc) (*Filter, error) {
 	var errs []error
 	if err := checkCommon(doc); err != nil {
