@@ -19,7 +19,7 @@ type Options struct {
 }
 
 // Engine evaluates a set of compiled rules against CloudTrail records. It is
-// safe for concurrent use: Match only reads the engine.
+// safe for concurrent use: Match never changes the engine.
 type Engine struct {
 	rules   []*compiledRule
 	deriver Deriver
@@ -91,7 +91,8 @@ func (e *Engine) Rules() []*Rule {
 // under the record's eventSource and eventName (plus catch-all rules) are
 // tested. When a candidate rule exists and the event is one the Deriver
 // knows, Match first adds derived fields under rec.Fields["kmsguard"],
-// replacing anything the record had there.
+// replacing anything the record had there; so a record must not be matched
+// by two goroutines at once (different records may be).
 func (e *Engine) Match(rec *cloudtrail.Record) []Match {
 	source, name := rec.String("eventSource"), rec.String("eventName")
 	var buf [8]int

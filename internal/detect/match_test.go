@@ -156,6 +156,7 @@ func TestRejectUnsupported(t *testing.T) {
 		{"bad sample", ruleWith("sel:\n    a: b\ncondition: sel") + "kmsguard:\n    tests:\n        match:\n            - name: broken\n              event: '{nope'\n", `"broken"`},
 		{"not yaml", "title: [unclosed\n", "test.yml"},
 		{"empty file", "", "no Sigma rule in file"},
+		{"unknown sample capability", ruleWith("sel:\n    a: b\ncondition: sel") + "kmsguard:\n    tests:\n        match:\n            - name: x\n              needs: [magic]\n              event: '{}'\n", `needs "magic"`},
 		{"second document broken", ruleWith("sel:\n    a: b\ncondition: sel") + "---\ntitle: second\n", "(document 2)"},
 	}
 	for _, tt := range tests {

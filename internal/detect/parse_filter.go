@@ -85,6 +85,11 @@ func parseSamples(k *kmsguardDoc) ([]Sample, error) {
 				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: event must be a JSON string (use a | block)", kind, name, s.Event.Line))
 				continue
 			}
+			for _, n := range s.Needs {
+				if n != "policy" {
+					errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: needs %q: the only capability is policy", kind, name, n))
+				}
+			}
 			if err := checkSampleEvent(s.Event.Value); err != nil {
 				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: %v", kind, name, s.Event.Line, err))
 				continue
