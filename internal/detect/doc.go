@@ -18,7 +18,8 @@
 // searches match anywhere in any value of the record. Rejected, with a
 // message naming the rule file and construct: expand, windash, utf16*,
 // wide, time-part modifiers, timeframe, rule collections (action), Sigma 1
-// aggregations in conditions, and correlation rules (not supported yet).
+// aggregations in conditions, other logsources and taxonomies, and
+// correlation rules (not supported yet).
 //
 // kmsguard extends rules with a custom attribute, allowed by Sigma:
 //

@@ -48,6 +48,10 @@ func NewEngine(set RuleSet, opts Options) (*Engine, error) {
 			errs = append(errs, fmt.Errorf("%s: rule %q: logsource %q is not supported: kmsguard evaluates product: aws, service: cloudtrail", r.File, r.Title, r.Logsource.String()))
 			continue
 		}
+		if r.Taxonomy != "" && r.Taxonomy != "sigma" {
+			errs = append(errs, fmt.Errorf("%s: rule %q: taxonomy %q is not supported: kmsguard matches CloudTrail's own field names", r.File, r.Title, r.Taxonomy))
+			continue
+		}
 		if prev, dup := byRef[r.ID]; dup {
 			errs = append(errs, fmt.Errorf("%s: rule %q: id %s is already used by %q in %s", r.File, r.Title, r.ID, prev.rule.Title, prev.rule.File))
 			continue

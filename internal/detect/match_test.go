@@ -189,6 +189,10 @@ func TestEngineRejects(t *testing.T) {
 	if _, err := NewEngine(set, Options{}); err == nil || !strings.Contains(err.Error(), "rules/win.yml") || !strings.Contains(err.Error(), "product=windows") {
 		t.Errorf("windows rule: err = %v, want a logsource error naming the file", err)
 	}
+	ecs := mustParse(t, "taxonomy: ecs\n"+ruleWith("sel:\n    event.action: DisableKey\ncondition: sel"))
+	if _, err := NewEngine(ecs, Options{}); err == nil || !strings.Contains(err.Error(), `taxonomy "ecs" is not supported`) {
+		t.Errorf("ecs taxonomy: err = %v", err)
+	}
 	dup := mustParse(t, ruleWith("sel:\n    a: b\ncondition: sel"))
 	dup.Add(mustParse(t, ruleWith("sel:\n    a: c\ncondition: sel")))
 	if _, err := NewEngine(dup, Options{}); err == nil || !strings.Contains(err.Error(), "already used") {

@@ -18,6 +18,7 @@ type ruleDoc struct {
 	Title          string      `yaml:"title"`
 	ID             string      `yaml:"id"`
 	Name           string      `yaml:"name"`
+	Taxonomy       string      `yaml:"taxonomy"`
 	Status         string      `yaml:"status"`
 	Description    string      `yaml:"description"`
 	Author         string      `yaml:"author"`
@@ -175,7 +176,7 @@ func buildRule(doc *ruleDoc) (*Rule, error) {
 	r := &Rule{
 		ID: doc.ID, Name: doc.Name, Title: doc.Title, Description: doc.Description,
 		Status: doc.Status, Author: doc.Author, Tags: doc.Tags, FalsePositives: doc.FalsePositives,
-		References: doc.References, Fields: doc.Fields, Guide: doc.Kmsguard.Guide,
+		References: doc.References, Fields: doc.Fields, Guide: doc.Kmsguard.Guide, Taxonomy: doc.Taxonomy,
 	}
 	if doc.Logsource != nil {
 		r.Logsource = *doc.Logsource

@@ -24,6 +24,7 @@ type Rule struct {
 	References     []string
 	Fields         []string
 	Logsource      Logsource
+	Taxonomy       string
 
 	// Guide is the investigation and response guide (kmsguard.guide), a
 	// template: see RenderTemplate.
