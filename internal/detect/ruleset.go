@@ -92,7 +92,11 @@ func LoadFS(fsys fs.FS, root, prefix string) (RuleSet, error) {
 		set.Filters = append(set.Filters, setFilterFile(filters, name)...)
 	}
 	if len(files) == 0 {
-		errs = append(errs, fmt.Errorf("%s: no .yml or .yaml rule files", strings.TrimSuffix(prefix, "/")+root))
+		where := prefix + root
+		if root == "." {
+			where = strings.TrimRight(prefix, `/\`)
+		}
+		errs = append(errs, fmt.Errorf("%s: no .yml or .yaml rule files", where))
 	}
 	return set, errors.Join(errs...)
 }
