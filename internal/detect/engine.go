@@ -44,6 +44,10 @@ func NewEngine(set RuleSet, opts Options) (*Engine, error) {
 	var errs []error
 	byRef := map[string]*compiledRule{}
 	for _, r := range set.Rules {
+		if r.cond == nil {
+			errs = append(errs, fmt.Errorf("%s: rule %q has no compiled detection: load rules with ParseFile, LoadDir or Builtin", r.File, r.Title))
+			continue
+		}
 		if !r.Logsource.IsCloudTrail() {
 			errs = append(errs, fmt.Errorf("%s: rule %q: logsource %q is not supported: kmsguard evaluates product: aws, service: cloudtrail", r.File, r.Title, r.Logsource.String()))
 			continue
