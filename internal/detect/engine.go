@@ -69,6 +69,10 @@ func NewEngine(set RuleSet, opts Options) (*Engine, error) {
 	}
 	if !opts.NoFilters {
 		for _, f := range set.Filters {
+			if f.cond == nil {
+				errs = append(errs, fmt.Errorf("%s: filter %q has no compiled condition: load filters with ParseFile or LoadDir", f.File, f.Title))
+				continue
+			}
 			for _, ref := range f.Rules {
 				cr, ok := byRef[ref]
 				if !ok {
