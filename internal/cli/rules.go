@@ -41,7 +41,7 @@ func (f *ruleFlags) load() (detect.RuleSet, error) {
 	for _, dir := range f.dirs {
 		s, err := detect.LoadDir(dir)
 		if err != nil {
-			return set, fmt.Errorf("%w: loading rules:\n%v", ErrUsage, err)
+			return set, fmt.Errorf("%w: loading rules:\n%w", ErrUsage, err)
 		}
 		set.Add(s)
 	}
@@ -53,7 +53,7 @@ func (f *ruleFlags) load() (detect.RuleSet, error) {
 func (f *ruleFlags) engine(set detect.RuleSet, opts detect.Options) (*detect.Engine, error) {
 	eng, err := detect.NewEngine(set, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: compiling rules:\n%v", ErrUsage, err)
+		return nil, fmt.Errorf("%w: compiling rules:\n%w", ErrUsage, err)
 	}
 	return eng, nil
 }
@@ -138,26 +138,25 @@ func writeRulesJSON(w io.Writer, rules []*detect.Rule, filters []*detect.Filter)
 }
 
 func writeRulesTable(w io.Writer, rules []*detect.Rule, filters []*detect.Filter) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLEVEL\tTITLE\tEVENTS")
+	// Rendered into memory (writes cannot fail there), then written once.
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "ID\tLEVEL\tTITLE\tEVENTS")
 	for _, r := range rules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Level, r.Title, compactEvents(detect.WatchedEvents(r)))
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Level, r.Title, compactEvents(detect.WatchedEvents(r)))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	_ = tw.Flush()
 	if len(filters) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILTER\tTITLE\tAPPLIES TO")
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		_, _ = fmt.Fprintln(tw, "FILTER\tTITLE\tAPPLIES TO")
 		for _, f := range filters {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.File, f.Title, strings.Join(f.Rules, ", "))
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\n", f.File, f.Title, strings.Join(f.Rules, ", "))
 		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		_ = tw.Flush()
 	}
-	_, err := fmt.Fprintf(w, "\n%d rules, %d filters\n", len(rules), len(filters))
+	fmt.Fprintf(&b, "\n%d rules, %d filters\n", len(rules), len(filters))
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 
@@ -232,7 +231,10 @@ Exit codes: 0 all samples pass, 1 a sample fails, 2 a rule fails to load.`,
 }
 
 func reportSamples(w io.Writer, results []detect.SampleResult) error {
-	var pass, fail, skip int
+	var (
+		b                strings.Builder
+		pass, fail, skip int
+	)
 	for _, r := range results {
 		kind := "nomatch"
 		if r.Sample.Match {
@@ -249,9 +251,12 @@ func reportSamples(w io.Writer, results []detect.SampleResult) error {
 		default:
 			pass++
 		}
-		fmt.Fprintf(w, "%s  %s  %s %q%s  [%s line %d]\n", status, r.Rule.Title, kind, r.Sample.Name, note, r.Rule.File, r.Sample.Line)
+		fmt.Fprintf(&b, "%s  %s  %s %q%s  [%s line %d]\n", status, r.Rule.Title, kind, r.Sample.Name, note, r.Rule.File, r.Sample.Line)
 	}
-	fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped\n", pass, fail, skip)
+	fmt.Fprintf(&b, "\n%d passed, %d failed, %d skipped\n", pass, fail, skip)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
 	if fail > 0 {
 		return fmt.Errorf("%w: %d rule samples failed", ErrFindings, fail)
 	}

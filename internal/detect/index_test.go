@@ -109,7 +109,7 @@ func TestBuiltinIndex(t *testing.T) {
 				t.Errorf("candidates = %d, want %d", got, tt.want)
 			}
 			if eng.Wants(tt.source, tt.name) != (tt.want > 0) {
-				t.Errorf("Wants = %v, want %v", !(tt.want > 0), tt.want > 0)
+				t.Errorf("Wants = %v, want %v", tt.want <= 0, tt.want > 0)
 			}
 		})
 	}

@@ -69,6 +69,9 @@ func compileValues(name string, path fieldPath, mods []string, values []*yaml.No
 	if kinds > 1 || (kinds == 1 && (wrap || start || end || b64 || b64off || cased)) {
 		return nil, fmt.Errorf("modifiers %s cannot be combined", strings.Join(mods, "|"))
 	}
+	// plain values carry no string modifier, so numbers and booleans keep
+	// their type.
+	plain := !wrap && !start && !end && !b64 && !b64off && !cased
 	for _, v := range values {
 		switch {
 		case re:
@@ -81,13 +84,13 @@ func compileValues(name string, path fieldPath, mods []string, values []*yaml.No
 			}
 			r, err := regexp.Compile(expr)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: regular expression %q: %v", v.Line, v.Value, err)
+				return nil, fmt.Errorf("line %d: regular expression %q: %w", v.Line, v.Value, err)
 			}
 			fn.values = append(fn.values, regexpMatcher{r})
 		case cidr:
 			p, err := netip.ParsePrefix(v.Value)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: cidr: %v", v.Line, err)
+				return nil, fmt.Errorf("line %d: cidr: %w", v.Line, err)
 			}
 			fn.values = append(fn.values, cidrMatcher{p.Masked()})
 		case cmp != "":
@@ -96,14 +99,14 @@ func compileValues(name string, path fieldPath, mods []string, values []*yaml.No
 				return nil, fmt.Errorf("line %d: %s needs a number, got %q", v.Line, cmp, v.Value)
 			}
 			fn.values = append(fn.values, compareMatcher{op: cmp, n: f})
-		case !(wrap || start || end || b64 || b64off || cased) && (v.ShortTag() == "!!int" || v.ShortTag() == "!!float"):
+		case plain && (v.ShortTag() == "!!int" || v.ShortTag() == "!!float"):
 			f, err := strconv.ParseFloat(v.Value, 64)
 			if err != nil {
 				fn.values = append(fn.values, stringMatcher{compilePattern(literalSegments(v.Value), false)})
 				continue
 			}
 			fn.values = append(fn.values, numberMatcher{n: f, raw: v.Value})
-		case !(wrap || start || end || b64 || b64off || cased) && v.ShortTag() == "!!bool":
+		case plain && v.ShortTag() == "!!bool":
 			fn.values = append(fn.values, boolMatcher{v.Value == "true"})
 		case v.ShortTag() == "!!null":
 			return nil, fmt.Errorf("line %d: null cannot take modifiers or be in a list", v.Line)

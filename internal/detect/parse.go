@@ -72,7 +72,7 @@ func ParseFile(file string, data []byte) ([]*Rule, []*Filter, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %v", file, err)
+			return nil, nil, fmt.Errorf("%s: %w", file, err)
 		}
 		if i > maxDocuments {
 			return nil, nil, fmt.Errorf("%s: more than %d YAML documents", file, maxDocuments)
@@ -111,7 +111,7 @@ func parseDocument(where string, root *yaml.Node) (*Rule, *Filter, error) {
 	}
 	var doc ruleDoc
 	if err := body.Decode(&doc); err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", where, err)
+		return nil, nil, fmt.Errorf("%s: %w", where, err)
 	}
 	if doc.Title != "" {
 		where = fmt.Sprintf("%s: rule %q", where, doc.Title)

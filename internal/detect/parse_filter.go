@@ -91,7 +91,7 @@ func parseSamples(k *kmsguardDoc) ([]Sample, error) {
 				}
 			}
 			if err := checkSampleEvent(s.Event.Value); err != nil {
-				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: %v", kind, name, s.Event.Line, err))
+				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: %w", kind, name, s.Event.Line, err))
 				continue
 			}
 			out = append(out, Sample{Name: name, Match: match, Needs: s.Needs, Event: s.Event.Value, Line: s.Event.Line})

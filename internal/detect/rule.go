@@ -120,7 +120,7 @@ func parseLevel(s string) (severity.Level, error) {
 func checkSampleEvent(s string) error {
 	var m map[string]any
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return fmt.Errorf("event is not a JSON object: %v", err)
+		return fmt.Errorf("event is not a JSON object: %w", err)
 	}
 	return nil
 }
