@@ -82,7 +82,11 @@ Exit codes:
 	root.AddCommand(
 		newVersionCmd(a),
 		newPolicyCmd(a),
+<<<<<<< HEAD
 		newRulesCmd(a),
+=======
+		newGuardrailsCmd(a),
+>>>>>>> guardrails
 	)
 	wrapArgErrors(root)
 	return root
