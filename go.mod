@@ -3,13 +3,9 @@ module github.com/kmsguard/kmsguard
 go 1.26
 
 require (
-<<<<<<< HEAD
 	github.com/google/go-cmp v0.7.0
-	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
-=======
-	github.com/google/go-cmp v0.6.0
 	github.com/hashicorp/hcl/v2 v2.25.0
->>>>>>> guardrails
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2
 	gopkg.in/yaml.v3 v3.0.1
 )
@@ -21,13 +17,9 @@ require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/mitchellh/go-wordwrap v1.0.1 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
-<<<<<<< HEAD
-	golang.org/x/text v0.14.0 // indirect
-=======
 	github.com/zclconf/go-cty v1.19.0 // indirect
 	golang.org/x/mod v0.29.0 // indirect
 	golang.org/x/sync v0.18.0 // indirect
 	golang.org/x/text v0.31.0 // indirect
 	golang.org/x/tools v0.38.0 // indirect
->>>>>>> guardrails
 )

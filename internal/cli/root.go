@@ -82,11 +82,8 @@ Exit codes:
 	root.AddCommand(
 		newVersionCmd(a),
 		newPolicyCmd(a),
-<<<<<<< HEAD
 		newRulesCmd(a),
-=======
 		newGuardrailsCmd(a),
->>>>>>> guardrails
 	)
 	wrapArgErrors(root)
 	return root
