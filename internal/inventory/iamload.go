@@ -1,0 +1,252 @@
+package inventory
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+// AWS CLI output shape of iam get-account-authorization-details.
+
+type authDetailsOut struct {
+	UserDetailList  []userOut
+	GroupDetailList []groupOut
+	RoleDetailList  []roleOut
+	Policies        []policyOut
+}
+
+type inlineOut struct {
+	PolicyName     string
+	PolicyDocument json.RawMessage
+}
+
+type attachedOut struct{ PolicyName, PolicyArn string }
+
+type boundaryOut struct{ PermissionsBoundaryType, PermissionsBoundaryArn string }
+
+type tagOut struct{ Key, Value string }
+
+type userOut struct {
+	Path, UserName, Arn     string
+	UserID                  string `json:"UserId"`
+	CreateDate              awsTime
+	UserPolicyList          []inlineOut
+	GroupList               []string
+	AttachedManagedPolicies []attachedOut
+	PermissionsBoundary     *boundaryOut
+	Tags                    []tagOut
+}
+
+type groupOut struct {
+	Path, GroupName, Arn    string
+	GroupID                 string `json:"GroupId"`
+	CreateDate              awsTime
+	GroupPolicyList         []inlineOut
+	AttachedManagedPolicies []attachedOut
+}
+
+type roleOut struct {
+	Path, RoleName, Arn      string
+	RoleID                   string `json:"RoleId"`
+	CreateDate               awsTime
+	AssumeRolePolicyDocument json.RawMessage
+	RolePolicyList           []inlineOut
+	AttachedManagedPolicies  []attachedOut
+	PermissionsBoundary      *boundaryOut
+	Tags                     []tagOut
+	RoleLastUsed             *struct {
+		LastUsedDate *awsTime
+		Region       string
+	}
+}
+
+type policyOut struct {
+	PolicyName, PolicyID, Arn, Path string
+	DefaultVersionID                string `json:"DefaultVersionId"`
+	AttachmentCount                 int
+	PermissionsBoundaryUsageCount   int
+	IsAttachable                    bool
+	CreateDate                      awsTime
+	PolicyVersionList               []struct {
+		Document         json.RawMessage
+		VersionID        string `json:"VersionId"`
+		IsDefaultVersion bool
+		CreateDate       awsTime
+	}
+}
+
+const iamFile = "iam/account-authorization-details.json"
+const iamCall = "iam:GetAccountAuthorizationDetails"
+
+// loadIAM reads the authorization details. The file may hold one merged
+// response or several page objects one after another (as `--no-paginate`
+// loops print them); their lists are concatenated.
+func loadIAM(l *loader, prefix string) Fact[*IAM] {
+	file := joinPrefix(prefix, iamFile)
+	data, err := fs.ReadFile(l.fsys, file)
+	if err != nil {
+		var out authDetailsOut
+		return Unknown[*IAM](readCall(l.fsys, file, iamCall, &out, l.report))
+	}
+	var merged authDetailsOut
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for pages := 0; ; pages++ {
+		var page authDetailsOut
+		err := dec.Decode(&page)
+		if errors.Is(err, io.EOF) && pages > 0 {
+			break
+		}
+		if err != nil {
+			reason := jsonError(data, err).Error()
+			l.report(Problem{File: file, Reason: reason})
+			return Unknown[*IAM](&ReadError{Call: iamCall, File: file, Code: CodeParseError, Message: reason})
+		}
+		merged.UserDetailList = append(merged.UserDetailList, page.UserDetailList...)
+		merged.GroupDetailList = append(merged.GroupDetailList, page.GroupDetailList...)
+		merged.RoleDetailList = append(merged.RoleDetailList, page.RoleDetailList...)
+		merged.Policies = append(merged.Policies, page.Policies...)
+	}
+	iam, problems := buildIAM(&merged)
+	for _, p := range problems {
+		l.report(Problem{File: file, Reason: p})
+	}
+	return Known(iam)
+}
+
+// buildIAM converts the CLI shape; documents that are not JSON text are
+// reported (and kept: an unreadable document must not look like an empty one).
+func buildIAM(out *authDetailsOut) (*IAM, []string) {
+	var problems []string
+	doc := func(where string, raw json.RawMessage) Document {
+		if len(raw) == 0 || string(raw) == "null" {
+			problems = append(problems, where+": document missing")
+			return Document{Form: FormOther}
+		}
+		d, err := documentFromJSON(raw, unquoteJSON)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", where, err))
+			return Document{Text: string(raw), Form: FormOther}
+		}
+		return d
+	}
+	inline := func(owner string, list []inlineOut) []InlinePolicy {
+		out := make([]InlinePolicy, 0, len(list))
+		for _, p := range list {
+			out = append(out, InlinePolicy{Name: p.PolicyName, Document: doc(owner+" inline policy "+p.PolicyName, p.PolicyDocument)})
+		}
+		return out
+	}
+	attached := func(list []attachedOut) []string {
+		out := make([]string, 0, len(list))
+		for _, a := range list {
+			out = append(out, a.PolicyArn)
+		}
+		return out
+	}
+	iam := &IAM{
+		Users:    make([]*User, 0, len(out.UserDetailList)),
+		Groups:   make([]*Group, 0, len(out.GroupDetailList)),
+		Roles:    make([]*Role, 0, len(out.RoleDetailList)),
+		Policies: make([]*ManagedPolicy, 0, len(out.Policies)),
+	}
+	for _, u := range out.UserDetailList {
+		user := &User{Principal: Principal{ARN: u.Arn, Name: u.UserName, Path: u.Path, ID: u.UserID, CreateDate: u.CreateDate.Time,
+			InlinePolicies: inline(u.Arn, u.UserPolicyList), AttachedPolicyARNs: attached(u.AttachedManagedPolicies)},
+			Groups: u.GroupList, Tags: tagMap(u.Tags)}
+		if u.PermissionsBoundary != nil {
+			user.PermissionsBoundaryARN = u.PermissionsBoundary.PermissionsBoundaryArn
+		}
+		iam.Users = append(iam.Users, user)
+	}
+	for _, g := range out.GroupDetailList {
+		iam.Groups = append(iam.Groups, &Group{Principal: Principal{ARN: g.Arn, Name: g.GroupName, Path: g.Path, ID: g.GroupID,
+			CreateDate: g.CreateDate.Time, InlinePolicies: inline(g.Arn, g.GroupPolicyList), AttachedPolicyARNs: attached(g.AttachedManagedPolicies)}})
+	}
+	for _, r := range out.RoleDetailList {
+		role := &Role{Principal: Principal{ARN: r.Arn, Name: r.RoleName, Path: r.Path, ID: r.RoleID, CreateDate: r.CreateDate.Time,
+			InlinePolicies: inline(r.Arn, r.RolePolicyList), AttachedPolicyARNs: attached(r.AttachedManagedPolicies)},
+			TrustPolicy: doc(r.Arn+" trust policy", r.AssumeRolePolicyDocument), Tags: tagMap(r.Tags)}
+		if r.PermissionsBoundary != nil {
+			role.PermissionsBoundaryARN = r.PermissionsBoundary.PermissionsBoundaryArn
+		}
+		if r.RoleLastUsed != nil {
+			role.LastUsed, role.LastUsedRegion = r.RoleLastUsed.LastUsedDate.ptr(), r.RoleLastUsed.Region
+		}
+		iam.Roles = append(iam.Roles, role)
+	}
+	for _, p := range out.Policies {
+		mp := &ManagedPolicy{ARN: p.Arn, Name: p.PolicyName, Path: p.Path, ID: p.PolicyID,
+			AWSManaged: strings.HasPrefix(p.Arn, "arn:") && strings.Contains(p.Arn, ":iam::aws:policy/"),
+			DefaultVersionID: p.DefaultVersionID, AttachmentCount: p.AttachmentCount,
+			PermissionsBoundaryUsageCount: p.PermissionsBoundaryUsageCount, IsAttachable: p.IsAttachable, CreateDate: p.CreateDate.Time}
+		for _, v := range p.PolicyVersionList {
+			pv := PolicyVersion{ID: v.VersionID, IsDefault: v.IsDefaultVersion, CreateDate: v.CreateDate.Time,
+				Document: doc(p.Arn+" version "+v.VersionID, v.Document)}
+			mp.Versions = append(mp.Versions, pv)
+			if pv.IsDefault || (pv.ID == p.DefaultVersionID && !mp.Default.IsKnown()) {
+				mp.Default = Known(pv.Document)
+			}
+		}
+		if !mp.Default.IsKnown() {
+			mp.Default = Unknown[Document](&ReadError{Call: iamCall, File: iamFile, Code: CodeIncomplete,
+				Message: "policy " + p.Arn + ": default version " + p.DefaultVersionID + " not in PolicyVersionList"})
+		}
+		iam.Policies = append(iam.Policies, mp)
+	}
+	linkAttachments(iam)
+	return iam, problems
+}
+
+func tagMap(tags []tagOut) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
+}
+
+// linkAttachments fills the AttachedTo* and BoundaryOf lists of every policy.
+func linkAttachments(iam *IAM) {
+	byARN := make(map[string]*ManagedPolicy, len(iam.Policies))
+	for _, p := range iam.Policies {
+		byARN[p.ARN] = p
+	}
+	for _, u := range iam.Users {
+		for _, a := range u.AttachedPolicyARNs {
+			if p := byARN[a]; p != nil {
+				p.AttachedToUsers = append(p.AttachedToUsers, u.ARN)
+			}
+		}
+		if p := byARN[u.PermissionsBoundaryARN]; p != nil {
+			p.BoundaryOf = append(p.BoundaryOf, u.ARN)
+		}
+	}
+	for _, g := range iam.Groups {
+		for _, a := range g.AttachedPolicyARNs {
+			if p := byARN[a]; p != nil {
+				p.AttachedToGroups = append(p.AttachedToGroups, g.ARN)
+			}
+		}
+	}
+	for _, r := range iam.Roles {
+		for _, a := range r.AttachedPolicyARNs {
+			if p := byARN[a]; p != nil {
+				p.AttachedToRoles = append(p.AttachedToRoles, r.ARN)
+			}
+		}
+		if p := byARN[r.PermissionsBoundaryARN]; p != nil {
+			p.BoundaryOf = append(p.BoundaryOf, r.ARN)
+		}
+	}
+	for _, p := range iam.Policies {
+		sort.Strings(p.BoundaryOf)
+	}
+}
