@@ -181,7 +181,7 @@ func buildIAM(out *authDetailsOut) (*IAM, []string) {
 	}
 	for _, p := range out.Policies {
 		mp := &ManagedPolicy{ARN: p.Arn, Name: p.PolicyName, Path: p.Path, ID: p.PolicyID,
-			AWSManaged: strings.HasPrefix(p.Arn, "arn:") && strings.Contains(p.Arn, ":iam::aws:policy/"),
+			AWSManaged:       strings.HasPrefix(p.Arn, "arn:") && strings.Contains(p.Arn, ":iam::aws:policy/"),
 			DefaultVersionID: p.DefaultVersionID, AttachmentCount: p.AttachmentCount,
 			PermissionsBoundaryUsageCount: p.PermissionsBoundaryUsageCount, IsAttachable: p.IsAttachable, CreateDate: p.CreateDate.Time}
 		for _, v := range p.PolicyVersionList {

@@ -33,7 +33,9 @@ type describeKeyOut struct {
 			ReplicaKeys        []struct{ Arn, Region string }
 		}
 		PendingDeletionWindowInDays *int
-		XksKeyConfiguration         *struct{ ID string `json:"Id"` }
+		XksKeyConfiguration         *struct {
+			ID string `json:"Id"`
+		}
 	}
 }
 
