@@ -1,0 +1,71 @@
+package inventory
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"testing/fstest"
+)
+
+// FuzzLoad replaces one file of a valid snapshot with arbitrary bytes: Load
+// must not panic, must still return the account, and every fact the file
+// affected is either loaded or unknown with a reason; a parse failure is
+// always reported as a problem naming the file.
+func FuzzLoad(f *testing.F) {
+	base := minimal()
+	names := make([]string, 0, len(base))
+	for n := range base {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		f.Add(uint8(i), base[n].Data)
+	}
+	f.Add(uint8(0), []byte(`{"KeyMetadata":{"CreationDate":1e308}}`))
+	f.Add(uint8(1), []byte(`{"Grants":[{"CreationDate":"2024-03-01T10:20:30.123000+00:00"}]}{}`))
+	f.Add(uint8(2), []byte("\xff\xfe"))
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		m := minimal()
+		target := names[int(which)%len(names)]
+		m[target] = &fstest.MapFile{Data: data}
+		accts, problems, err := Load(context.Background(), m, LoadOptions{Concurrency: 2})
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if len(accts) != 1 {
+			t.Fatalf("accounts: %d", len(accts))
+		}
+		reported := map[string]bool{}
+		for _, p := range problems {
+			if p.File == "" || p.Reason == "" {
+				t.Errorf("problem without file or reason: %+v", p)
+			}
+			reported[p.File] = true
+		}
+		check := func(what string, rerr *ReadError) {
+			if rerr == nil {
+				return
+			}
+			if rerr.Code == "" || rerr.Call == "" {
+				t.Errorf("%s: reason without code or call: %+v", what, rerr)
+			}
+			if rerr.Code == CodeParseError && !reported[rerr.File] {
+				t.Errorf("%s: parse error in %s not reported as a problem", what, rerr.File)
+			}
+		}
+		a := accts[0]
+		check("caller", a.Caller.Reason())
+		check("iam", a.IAM.Reason())
+		for _, k := range a.Keys {
+			if k.ARN == "" {
+				t.Errorf("key %s without ARN", k.ID)
+			}
+			check("metadata", k.Metadata.Reason())
+			check("rotation", k.Rotation.Reason())
+			check("policy", k.Policy.Reason())
+			check("grants", k.Grants.Reason())
+			check("tags", k.Tags.Reason())
+			check("aliases", k.Aliases.Reason())
+		}
+	})
+}
