@@ -17,7 +17,7 @@ func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 // minimal is a one-key snapshot every test below starts from.
 func minimal() fstest.MapFS {
 	return fstest.MapFS{
-		"account.json": file(`{"UserId":"AIDA","Account":"111122223333","Arn":"arn:aws:iam::111122223333:user/audit"}`),
+		"account.json":               file(`{"UserId":"AIDA","Account":"111122223333","Arn":"arn:aws:iam::111122223333:user/audit"}`),
 		"kms/us-east-1/aliases.json": file(`{"Aliases":[{"AliasName":"alias/app","AliasArn":"arn:aws:kms:us-east-1:111122223333:alias/app","TargetKeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"},{"AliasName":"alias/aws/s3","AliasArn":"arn:aws:kms:us-east-1:111122223333:alias/aws/s3"}]}`),
 		testKey + "describe-key.json": file(`{"KeyMetadata":{"AWSAccountId":"111122223333","KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab",
 			"Arn":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","CreationDate":"2024-03-01T10:20:30.123000+00:00",
@@ -131,7 +131,9 @@ func TestLoadUnknownFacts(t *testing.T) {
 			func(a *Account) *ReadError { return a.Keys[0].Grants.Reason() }, CodeParseError, "grants.json: line 3: invalid JSON"},
 		{"wrong type in describe-key", func(m fstest.MapFS) { m[testKey+"describe-key.json"] = file(`{"KeyMetadata":{"Enabled":"yes"}}`) },
 			func(a *Account) *ReadError { return a.Keys[0].Metadata.Reason() }, CodeParseError, `field "KeyMetadata.Enabled"`},
-		{"bad timestamp", func(m fstest.MapFS) { m[testKey+"describe-key.json"] = file(`{"KeyMetadata":{"CreationDate":"yesterday"}}`) },
+		{"bad timestamp", func(m fstest.MapFS) {
+			m[testKey+"describe-key.json"] = file(`{"KeyMetadata":{"CreationDate":"yesterday"}}`)
+		},
 			func(a *Account) *ReadError { return a.Keys[0].Metadata.Reason() }, CodeParseError, "neither ISO 8601 nor epoch"},
 		{"rotation response without the flag", func(m fstest.MapFS) { m[testKey+"key-rotation-status.json"] = file(`{}`) },
 			func(a *Account) *ReadError { return a.Keys[0].Rotation.Reason() }, CodeIncomplete, ""},
