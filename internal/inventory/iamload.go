@@ -2,9 +2,10 @@ package inventory
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"io"
 	"io/fs"
 	"sort"
@@ -22,7 +23,7 @@ type authDetailsOut struct {
 
 type inlineOut struct {
 	PolicyName     string
-	PolicyDocument json.RawMessage
+	PolicyDocument jsontext.Value
 }
 
 type attachedOut struct{ PolicyName, PolicyArn string }
@@ -54,7 +55,7 @@ type roleOut struct {
 	Path, RoleName, Arn      string
 	RoleID                   string `json:"RoleId"`
 	CreateDate               awsTime
-	AssumeRolePolicyDocument json.RawMessage
+	AssumeRolePolicyDocument jsontext.Value
 	RolePolicyList           []inlineOut
 	AttachedManagedPolicies  []attachedOut
 	PermissionsBoundary      *boundaryOut
@@ -73,7 +74,7 @@ type policyOut struct {
 	IsAttachable                    bool
 	CreateDate                      awsTime
 	PolicyVersionList               []struct {
-		Document         json.RawMessage
+		Document         jsontext.Value
 		VersionID        string `json:"VersionId"`
 		IsDefaultVersion bool
 		CreateDate       awsTime
@@ -93,25 +94,13 @@ func loadIAM(l *loader, prefix string) Fact[*IAM] {
 		var out authDetailsOut
 		return Unknown[*IAM](readCall(l.fsys, file, iamCall, &out, l.report))
 	}
-	var merged authDetailsOut
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for pages := 0; ; pages++ {
-		var page authDetailsOut
-		err := dec.Decode(&page)
-		if errors.Is(err, io.EOF) && pages > 0 {
-			break
-		}
-		if err != nil {
-			reason := jsonError(data, err).Error()
-			l.report(Problem{File: file, Reason: reason})
-			return Unknown[*IAM](&ReadError{Call: iamCall, File: file, Code: CodeParseError, Message: reason})
-		}
-		merged.UserDetailList = append(merged.UserDetailList, page.UserDetailList...)
-		merged.GroupDetailList = append(merged.GroupDetailList, page.GroupDetailList...)
-		merged.RoleDetailList = append(merged.RoleDetailList, page.RoleDetailList...)
-		merged.Policies = append(merged.Policies, page.Policies...)
+	merged, err := decodeAuthDetails(data, l.limit)
+	if err != nil {
+		reason := err.Error()
+		l.report(Problem{File: file, Reason: reason})
+		return Unknown[*IAM](&ReadError{Call: iamCall, File: file, Code: CodeParseError, Message: reason})
 	}
-	iam, problems := buildIAM(&merged)
+	iam, problems := buildIAM(merged)
 	for _, p := range problems {
 		l.report(Problem{File: file, Reason: p})
 	}
@@ -122,7 +111,7 @@ func loadIAM(l *loader, prefix string) Fact[*IAM] {
 // reported (and kept: an unreadable document must not look like an empty one).
 func buildIAM(out *authDetailsOut) (*IAM, []string) {
 	var problems []string
-	doc := func(where string, raw json.RawMessage) Document {
+	doc := func(where string, raw jsontext.Value) Document {
 		if len(raw) == 0 || string(raw) == "null" {
 			problems = append(problems, where+": document missing")
 			return Document{Form: FormOther}
@@ -248,5 +237,29 @@ func linkAttachments(iam *IAM) {
 	}
 	for _, p := range iam.Policies {
 		sort.Strings(p.BoundaryOf)
+	}
+}
+
+// decodeAuthDetailsSerial decodes one merged response or several page
+// objects one after another, concatenating their lists.
+func decodeAuthDetailsSerial(data []byte) (*authDetailsOut, error) {
+	var merged authDetailsOut
+	dec := jsontext.NewDecoder(bytes.NewReader(data), decodeOpts)
+	for pages := 0; ; pages++ {
+		var page authDetailsOut
+		err := json.UnmarshalDecode(dec, &page, decodeOpts)
+		if errors.Is(err, io.EOF) && pages > 0 {
+			return &merged, nil
+		}
+		if err != nil {
+			if pages == 0 && len(bytes.TrimSpace(data)) == 0 {
+				return nil, errors.New("empty or truncated JSON")
+			}
+			return nil, jsonErrorAt(data, 0, "", err)
+		}
+		merged.UserDetailList = append(merged.UserDetailList, page.UserDetailList...)
+		merged.GroupDetailList = append(merged.GroupDetailList, page.GroupDetailList...)
+		merged.RoleDetailList = append(merged.RoleDetailList, page.RoleDetailList...)
+		merged.Policies = append(merged.Policies, page.Policies...)
 	}
 }

@@ -1,7 +1,7 @@
 package inventory
 
 import (
-	"encoding/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"path"
 	"sort"
 )
@@ -75,7 +75,7 @@ type rotationOut struct {
 }
 
 type keyPolicyOut struct {
-	Policy json.RawMessage
+	Policy jsontext.Value
 }
 
 // loadKey reads the five per-key files in dir (kms/<region>/keys/<key-id>).
@@ -151,7 +151,7 @@ func loadKey(l *loader, dir, region, keyID string) *Key {
 
 func unquoteJSON(raw []byte) (string, error) {
 	var s string
-	err := json.Unmarshal(raw, &s)
+	err := unmarshal(raw, &s)
 	return s, err
 }
 

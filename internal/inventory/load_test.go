@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const testKey = "kms/us-east-1/keys/1234abcd-12ab-34cd-56ef-1234567890ab/"
@@ -130,7 +131,7 @@ func TestLoadUnknownFacts(t *testing.T) {
 		{"corrupt grants", func(m fstest.MapFS) { m[testKey+"grants.json"] = file("{\n\"Grants\": [\n{,]}") },
 			func(a *Account) *ReadError { return a.Keys[0].Grants.Reason() }, CodeParseError, "grants.json: line 3: invalid JSON"},
 		{"wrong type in describe-key", func(m fstest.MapFS) { m[testKey+"describe-key.json"] = file(`{"KeyMetadata":{"Enabled":"yes"}}`) },
-			func(a *Account) *ReadError { return a.Keys[0].Metadata.Reason() }, CodeParseError, `field "KeyMetadata.Enabled"`},
+			func(a *Account) *ReadError { return a.Keys[0].Metadata.Reason() }, CodeParseError, `field "/KeyMetadata/Enabled": cannot use JSON string as bool`},
 		{"bad timestamp", func(m fstest.MapFS) {
 			m[testKey+"describe-key.json"] = file(`{"KeyMetadata":{"CreationDate":"yesterday"}}`)
 		},
@@ -265,5 +266,40 @@ func TestLoadCancelled(t *testing.T) {
 	cancel()
 	if _, _, err := Load(ctx, minimal(), LoadOptions{}); err == nil {
 		t.Error("no error from a cancelled context")
+	}
+}
+
+func TestLoadIAMErrorNamesElement(t *testing.T) {
+	m := minimal()
+	m["iam/account-authorization-details.json"] = file("{\"RoleDetailList\": [\n{\"RoleName\": \"a\"},\n{\"RoleName\": \"b\", \"CreateDate\": true}\n]}")
+	a, problems := loadOne(t, m)
+	if a.IAM.IsKnown() || len(problems) != 1 {
+		t.Fatalf("IAM known=%v problems=%v", a.IAM.IsKnown(), problems)
+	}
+	want := `line 3: field "/RoleDetailList/1/CreateDate"`
+	if !strings.Contains(problems[0].Reason, want) {
+		t.Errorf("problem %q, want it to contain %q", problems[0].Reason, want)
+	}
+}
+
+func TestSplitArraysMatchesSerialDecode(t *testing.T) {
+	inputs := []string{
+		`{"Policies":[{"PolicyName":"a \"quoted\" ]}"},{"PolicyName":"b"}],"IsTruncated":false,"Marker":null}`,
+		`{"UserDetailList":[]} {"UserDetailList":[{"UserName":"x"}]}`,
+		`{}`,
+		`{"policies":[{"PolicyName":"lower-case key"}]}`,
+	}
+	for _, in := range inputs {
+		par, err := decodeAuthDetails([]byte(in), 4)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		ser, err := decodeAuthDetailsSerial([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if diff := cmp.Diff(ser, par, cmp.AllowUnexported(awsTime{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: parallel differs from serial (-serial +parallel):\n%s", in, diff)
+		}
 	}
 }

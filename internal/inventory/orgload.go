@@ -1,8 +1,8 @@
 package inventory
 
 import (
-	"encoding/json"
 	"errors"
+	"github.com/go-json-experiment/json/jsontext"
 	"io/fs"
 	"path"
 	"sort"
@@ -28,7 +28,7 @@ type describePolicyOut struct {
 			Type        string
 			AwsManaged  bool
 		}
-		Content json.RawMessage
+		Content jsontext.Value
 	}
 }
 
