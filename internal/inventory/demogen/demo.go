@@ -177,7 +177,7 @@ func demoKeys() []*key {
 		sym("ap-southeast-2", "syd-backups", "Sydney backups", rot(180), def, prod("apac")),
 	)
 	managed := func(region, service, alias string, grants []obj) *key {
-		return &key{region: region, id: keyID(region+alias, false), alias: alias, manager: "AWS", state: "Enabled",
+		return &key{region: region, id: keyID(region+alias, false), alias: "alias/" + alias, manager: "AWS", state: "Enabled",
 			origin: "AWS_KMS", spec: "SYMMETRIC_DEFAULT", usage: "ENCRYPT_DECRYPT",
 			description: "Default key that protects my " + service + " data when no other key is defined",
 			created:     created.Add(-days(400)), rotation: rot(365), policy: awsManagedKeyPolicy(a, region, service), grants: grants}

@@ -140,9 +140,10 @@ func demoOrg(f Files) {
 	}
 	scp("p-FullAWSAccess", "FullAWSAccess", "Allows access to every operation", true, iamDoc(allow("*", "*")),
 		obj{"TargetId": demoRoot, "Arn": "arn:aws:organizations::" + master + ":root/" + org + "/" + demoRoot, "Name": "Root", "Type": "ROOT"})
-	scp("p-kmsdel0001", "DenyKmsKeyDeletion", "Only the break-glass role may schedule KMS key deletion", false,
+	scp("p-kmsdel0001", "DenyKmsKeyDeletion", "Only the break-glass role may schedule deletion of production KMS keys", false,
 		iamDoc(obj{"Sid": "DenyKeyDeletion", "Effect": "Deny", "Action": []string{"kms:ScheduleKeyDeletion"}, "Resource": "*",
-			"Condition": obj{"ArnNotLike": obj{"aws:PrincipalArn": "arn:aws:iam::*:role/KeyAdminBreakGlass"}}}),
+			"Condition": obj{"ArnNotLike": obj{"aws:PrincipalArn": "arn:aws:iam::*:role/KeyAdminBreakGlass"},
+				"StringEquals": obj{"aws:ResourceTag/environment": "production"}}}),
 		obj{"TargetId": demoProductionOU, "Arn": "arn:aws:organizations::" + master + ":ou/" + org + "/" + demoProductionOU, "Name": "Production", "Type": "ORGANIZATIONAL_UNIT"})
 	f.put("organizations/accounts.json", obj{"Accounts": []obj{
 		{"Id": master, "Arn": "arn:aws:organizations::" + master + ":account/" + org + "/" + master, "Email": "aws-management@example.com",
