@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -301,5 +302,19 @@ func TestSplitArraysMatchesSerialDecode(t *testing.T) {
 		if diff := cmp.Diff(ser, par, cmp.AllowUnexported(awsTime{}), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%s: parallel differs from serial (-serial +parallel):\n%s", in, diff)
 		}
+	}
+}
+
+func TestFactJSON(t *testing.T) {
+	known, err := json.Marshal(Known(42))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown, err := json.Marshal(Unknown[int](&ReadError{Call: "kms:ListGrants", Code: "AccessDeniedException"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(known) != `{"value":42}` || string(unknown) != `{"unknown":{"call":"kms:ListGrants","code":"AccessDeniedException"}}` {
+		t.Errorf("known %s unknown %s", known, unknown)
 	}
 }
