@@ -12,7 +12,7 @@ import (
 // affected is either loaded or unknown with a reason; a parse failure is
 // always reported as a problem naming the file.
 func FuzzLoad(f *testing.F) {
-	base := minimal()
+	base := withOrg(minimal())
 	names := make([]string, 0, len(base))
 	for n := range base {
 		names = append(names, n)
@@ -25,7 +25,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add(uint8(1), []byte(`{"Grants":[{"CreationDate":"2024-03-01T10:20:30.123000+00:00"}]}{}`))
 	f.Add(uint8(2), []byte("\xff\xfe"))
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
-		m := minimal()
+		m := withOrg(minimal())
 		target := names[int(which)%len(names)]
 		m[target] = &fstest.MapFile{Data: data}
 		accts, problems, err := Load(context.Background(), m, LoadOptions{Concurrency: 2})
@@ -56,6 +56,9 @@ func FuzzLoad(f *testing.F) {
 		a := accts[0]
 		check("caller", a.Caller.Reason())
 		check("iam", a.IAM.Reason())
+		check("scps", a.SCPs.Reason())
+		check("ou path", a.OUPath.Reason())
+		check("applicable scps", a.ApplicableSCPs().Reason())
 		for _, k := range a.Keys {
 			if k.ARN == "" {
 				t.Errorf("key %s without ARN", k.ID)
@@ -68,4 +71,14 @@ func FuzzLoad(f *testing.F) {
 			check("aliases", k.Aliases.Reason())
 		}
 	})
+}
+
+// withOrg adds organisation files to a single-account snapshot.
+func withOrg(m fstest.MapFS) fstest.MapFS {
+	m["organizations/policies/p-1.json"] = file(`{"Policy":{"PolicySummary":{"Id":"p-1","Name":"deny","Type":"SERVICE_CONTROL_POLICY"},"Content":"{\"Version\":\"2012-10-17\"}"}}`)
+	m["organizations/targets/p-1.json"] = file(`{"Targets":[{"TargetId":"ou-1","Type":"ORGANIZATIONAL_UNIT"},{"TargetId":"r-1","Type":"ROOT"}]}`)
+	m["organizations/parents/111122223333.json"] = file(`{"Parents":[{"Id":"ou-1","Type":"ORGANIZATIONAL_UNIT"}]}`)
+	m["organizations/parents/ou-1.json"] = file(`{"Parents":[{"Id":"r-1","Type":"ROOT"}]}`)
+	m["organizations/accounts.json"] = file(`{"Accounts":[{"Id":"111122223333","Name":"prod"}]}`)
+	return m
 }

@@ -318,3 +318,52 @@ func TestFactJSON(t *testing.T) {
 		t.Errorf("known %s unknown %s", known, unknown)
 	}
 }
+
+func TestApplicableSCPs(t *testing.T) {
+	root := &SCP{ID: "p-root", Targets: []SCPTarget{{ID: "r-1", Type: TargetRoot}}}
+	acct := &SCP{ID: "p-acct", Targets: []SCPTarget{{ID: "111122223333", Type: TargetAccount}}}
+	other := &SCP{ID: "p-other", Targets: []SCPTarget{{ID: "999988887777", Type: TargetAccount}}}
+	ou := &SCP{ID: "p-ou", Targets: []SCPTarget{{ID: "ou-1", Type: TargetOU}}}
+	pathErr := &ReadError{Call: "organizations:ListParents", Code: CodeNotCollected}
+	tests := []struct {
+		name    string
+		scps    []*SCP
+		path    Fact[[]OrgNode]
+		want    []string
+		unknown bool
+	}{
+		{"root and own account apply without a path", []*SCP{root, acct, other}, Unknown[[]OrgNode](pathErr), []string{"p-root", "p-acct"}, false},
+		{"OU target with unknown path is unknown", []*SCP{root, ou}, Unknown[[]OrgNode](pathErr), nil, true},
+		{"OU on the path applies", []*SCP{ou, other}, Known([]OrgNode{{"r-1", TargetRoot}, {"ou-1", TargetOU}}), []string{"p-ou"}, false},
+		{"OU off the path does not", []*SCP{ou}, Known([]OrgNode{{"r-1", TargetRoot}, {"ou-2", TargetOU}}), nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &Account{ID: "111122223333", SCPs: Known(tt.scps), OUPath: tt.path}
+			got, rerr := a.ApplicableSCPs().Get()
+			if (rerr != nil) != tt.unknown {
+				t.Fatalf("unknown=%v, want %v (%v)", rerr != nil, tt.unknown, rerr)
+			}
+			var ids []string
+			for _, p := range got {
+				ids = append(ids, p.ID)
+			}
+			if diff := cmp.Diff(tt.want, ids); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAccountKeyLookup(t *testing.T) {
+	a, _ := loadOne(t, minimal())
+	arn := "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	for _, ref := range []string{arn, "1234abcd-12ab-34cd-56ef-1234567890ab", "alias/app"} {
+		if k := a.Key("us-east-1", ref); k == nil || k.ARN != arn {
+			t.Errorf("Key(%q) = %v", ref, k)
+		}
+	}
+	if k := a.Key("eu-west-1", "alias/app"); k != nil {
+		t.Errorf("alias matched in the wrong region: %v", k.ARN)
+	}
+}
