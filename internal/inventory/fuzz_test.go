@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"context"
 	"sort"
 	"testing"
@@ -81,4 +82,44 @@ func withOrg(m fstest.MapFS) fstest.MapFS {
 	m["organizations/parents/ou-1.json"] = file(`{"Parents":[{"Id":"r-1","Type":"ROOT"}]}`)
 	m["organizations/accounts.json"] = file(`{"Accounts":[{"Id":"111122223333","Name":"prod"}]}`)
 	return m
+}
+
+// FuzzDecodeAuthDetails feeds arbitrary bytes to the parallel IAM decoder:
+// it must not panic, and whatever it accepts the serial decoder must read
+// with the same number of elements in every list unless the input repeats a
+// list name (which the splitter concatenates and the serial decoder replaces).
+func FuzzDecodeAuthDetails(f *testing.F) {
+	f.Add([]byte(`{"Policies":[{"PolicyName":"a"},{"PolicyName":"b"}],"IsTruncated":false}`))
+	f.Add([]byte(`{"UserDetailList":[]} {"RoleDetailList":[{"RoleName":"r","CreateDate":1700000000}]}`))
+	f.Add([]byte(`{"RoleDetailList":[{"RoleName":"a\"]}"}]}`))
+	f.Add([]byte(`{"`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		par, err := decodeAuthDetails(data, 2)
+		if err != nil {
+			return
+		}
+		ser, serr := decodeAuthDetailsSerial(data)
+		if serr != nil {
+			return // the splitter skips values outside the four lists without validating them
+		}
+		if bytes.Count(data, []byte(`"`)) > 0 && hasRepeatedList(data) {
+			return
+		}
+		if len(par.Policies) != len(ser.Policies) || len(par.RoleDetailList) != len(ser.RoleDetailList) ||
+			len(par.UserDetailList) != len(ser.UserDetailList) || len(par.GroupDetailList) != len(ser.GroupDetailList) {
+			t.Errorf("parallel %d/%d/%d/%d elements, serial %d/%d/%d/%d",
+				len(par.UserDetailList), len(par.GroupDetailList), len(par.RoleDetailList), len(par.Policies),
+				len(ser.UserDetailList), len(ser.GroupDetailList), len(ser.RoleDetailList), len(ser.Policies))
+		}
+	})
+}
+
+func hasRepeatedList(data []byte) bool {
+	lower := bytes.ToLower(data)
+	for name := range authLists {
+		if bytes.Count(lower, []byte(`"`+name+`"`)) > 1 {
+			return true
+		}
+	}
+	return false
 }

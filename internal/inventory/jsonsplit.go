@@ -114,6 +114,9 @@ func splitArrays(data []byte, wanted map[string]bool) (spans map[string][]span, 
 				return nil, false
 			}
 			end := s.str(i)
+			if s.bad {
+				return nil, false
+			}
 			key := strings.ToLower(string(data[i+1 : end-1]))
 			if strings.Contains(key, `\`) {
 				return nil, false // escaped key: let encoding/json interpret it
