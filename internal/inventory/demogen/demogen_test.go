@@ -2,10 +2,12 @@ package demogen
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -83,5 +85,65 @@ func TestDemoIsDeterministic(t *testing.T) {
 		if !bytes.Equal(content, b[name]) {
 			t.Errorf("%s differs between two runs", name)
 		}
+	}
+}
+
+// TestDemoPolicyDocumentsAreJSON: every key policy, SCP content and IAM
+// document in the demo is a JSON object with a Version and Statements, so the
+// policy engine's findings on the demo depend on the documents' meaning only.
+func TestDemoPolicyDocumentsAreJSON(t *testing.T) {
+	checkDoc := func(where string, doc any) {
+		var m map[string]any
+		switch d := doc.(type) {
+		case string:
+			if err := json.Unmarshal([]byte(d), &m); err != nil {
+				t.Errorf("%s: policy text is not JSON: %v", where, err)
+				return
+			}
+		case map[string]any:
+			m = d
+		default:
+			t.Errorf("%s: document is %T", where, doc)
+			return
+		}
+		if m["Version"] != "2012-10-17" || m["Statement"] == nil {
+			t.Errorf("%s: document without Version 2012-10-17 or Statement", where)
+		}
+	}
+	docs := 0
+	for name, data := range Demo() {
+		var v map[string]any
+		if err := json.Unmarshal(data, &v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		switch {
+		case strings.HasSuffix(name, "/key-policy.json"):
+			checkDoc(name, v["Policy"])
+			docs++
+		case strings.HasPrefix(name, "organizations/policies/"):
+			checkDoc(name, v["Policy"].(map[string]any)["Content"])
+			docs++
+		case name == "iam/account-authorization-details.json":
+			for _, list := range []string{"UserDetailList", "GroupDetailList", "RoleDetailList"} {
+				for _, p := range v[list].([]any) {
+					for _, field := range []string{"UserPolicyList", "GroupPolicyList", "RolePolicyList"} {
+						inl, _ := p.(map[string]any)[field].([]any)
+						for _, ip := range inl {
+							checkDoc(name+" "+field, ip.(map[string]any)["PolicyDocument"])
+							docs++
+						}
+					}
+				}
+			}
+			for _, p := range v["Policies"].([]any) {
+				for _, ver := range p.(map[string]any)["PolicyVersionList"].([]any) {
+					checkDoc(name+" version", ver.(map[string]any)["Document"])
+					docs++
+				}
+			}
+		}
+	}
+	if docs < 50 {
+		t.Errorf("checked only %d documents", docs)
 	}
 }
