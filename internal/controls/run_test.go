@@ -2,6 +2,7 @@ package controls
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -129,5 +130,17 @@ func TestDemoFindings(t *testing.T) {
 	}
 	if fails == 0 {
 		t.Error("no failures in the demo")
+	}
+}
+
+// TestExampleConfigMatchesCatalogue: examples/kmsguard.yaml names only
+// controls that exist.
+func TestExampleConfigMatchesCatalogue(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "..", "examples", "kmsguard.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateConfig(cfg, Catalogue()); err != nil {
+		t.Error(err)
 	}
 }
