@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 )
 
@@ -35,8 +36,11 @@ type Document struct {
 // text or URL-encoded, kept raw).
 func documentFromJSON(raw []byte, unquote func([]byte) (string, error)) (Document, error) {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] != '"' {
+	switch {
+	case len(raw) > 0 && raw[0] == '{':
 		return Document{Text: string(raw), Form: FormJSON}, nil
+	case len(raw) == 0 || raw[0] != '"':
+		return Document{}, errors.New("policy document is neither a JSON object nor a string")
 	}
 	s, err := unquote(raw)
 	if err != nil {

@@ -23,8 +23,10 @@ type Principal struct {
 
 // InlinePolicy is an embedded policy of a user, group or role.
 type InlinePolicy struct {
-	Name     string
-	Document Document
+	Name string
+	// Document is unknown when the response had none or it was not a string
+	// or object (the load problem says which).
+	Document Fact[Document]
 }
 
 // User is an IAM user.
@@ -43,7 +45,7 @@ type Group struct {
 // Role is an IAM role.
 type Role struct {
 	Principal
-	TrustPolicy            Document // AssumeRolePolicyDocument
+	TrustPolicy            Fact[Document] // AssumeRolePolicyDocument
 	PermissionsBoundaryARN string
 	Tags                   map[string]string
 	LastUsed               *time.Time
@@ -79,7 +81,7 @@ type PolicyVersion struct {
 	ID         string
 	IsDefault  bool
 	CreateDate time.Time
-	Document   Document
+	Document   Fact[Document]
 }
 
 // Attached reports whether the policy is attached to any principal.

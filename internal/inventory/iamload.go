@@ -107,21 +107,22 @@ func loadIAM(l *loader, prefix string) Fact[*IAM] {
 	return Known(iam)
 }
 
-// buildIAM converts the CLI shape; documents that are not JSON text are
-// reported (and kept: an unreadable document must not look like an empty one).
+// buildIAM converts the CLI shape. A document that is missing or neither an
+// object nor a string is unknown (and reported): it must not look like an
+// empty policy.
 func buildIAM(out *authDetailsOut) (*IAM, []string) {
 	var problems []string
-	doc := func(where string, raw jsontext.Value) Document {
+	doc := func(where string, raw jsontext.Value) Fact[Document] {
+		msg := ""
 		if len(raw) == 0 || string(raw) == "null" {
-			problems = append(problems, where+": document missing")
-			return Document{Form: FormOther}
+			msg = where + ": document missing"
+		} else if d, err := documentFromJSON(raw, unquoteJSON); err != nil {
+			msg = fmt.Sprintf("%s: %v", where, err)
+		} else {
+			return Known(d)
 		}
-		d, err := documentFromJSON(raw, unquoteJSON)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", where, err))
-			return Document{Text: string(raw), Form: FormOther}
-		}
-		return d
+		problems = append(problems, msg)
+		return Unknown[Document](&ReadError{Call: iamCall, File: iamFile, Code: CodeIncomplete, Message: msg})
 	}
 	inline := func(owner string, list []inlineOut) []InlinePolicy {
 		out := make([]InlinePolicy, 0, len(list))
@@ -173,15 +174,16 @@ func buildIAM(out *authDetailsOut) (*IAM, []string) {
 			AWSManaged:       strings.HasPrefix(p.Arn, "arn:") && strings.Contains(p.Arn, ":iam::aws:policy/"),
 			DefaultVersionID: p.DefaultVersionID, AttachmentCount: p.AttachmentCount,
 			PermissionsBoundaryUsageCount: p.PermissionsBoundaryUsageCount, IsAttachable: p.IsAttachable, CreateDate: p.CreateDate.Time}
+		found := false
 		for _, v := range p.PolicyVersionList {
 			pv := PolicyVersion{ID: v.VersionID, IsDefault: v.IsDefaultVersion, CreateDate: v.CreateDate.Time,
 				Document: doc(p.Arn+" version "+v.VersionID, v.Document)}
 			mp.Versions = append(mp.Versions, pv)
-			if pv.IsDefault || (pv.ID == p.DefaultVersionID && !mp.Default.IsKnown()) {
-				mp.Default = Known(pv.Document)
+			if pv.IsDefault || (pv.ID == p.DefaultVersionID && !found) {
+				mp.Default, found = pv.Document, true
 			}
 		}
-		if !mp.Default.IsKnown() {
+		if !found {
 			mp.Default = Unknown[Document](&ReadError{Call: iamCall, File: iamFile, Code: CodeIncomplete,
 				Message: "policy " + p.Arn + ": default version " + p.DefaultVersionID + " not in PolicyVersionList"})
 		}

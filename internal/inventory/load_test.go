@@ -96,7 +96,7 @@ func TestLoadMinimal(t *testing.T) {
 		t.Errorf("policy %+v", doc)
 	}
 	iam := a.IAM.MustGet()
-	if doc := iam.Users[0].InlinePolicies[0].Document; doc.Form != FormURLEncoded || !strings.HasPrefix(doc.Text, "%7B") {
+	if doc := iam.Users[0].InlinePolicies[0].Document.MustGet(); doc.Form != FormURLEncoded || !strings.HasPrefix(doc.Text, "%7B") {
 		t.Errorf("URL-encoded inline document %+v", doc)
 	}
 	p := iam.Policy("arn:aws:iam::111122223333:policy/b")
@@ -208,7 +208,7 @@ func TestLoadIAMPages(t *testing.T) {
 		t.Errorf("problems %v", problems)
 	}
 	roles := a.IAM.MustGet().Roles
-	if len(roles) != 2 || roles[1].TrustPolicy.Form != FormURLEncoded || roles[1].LastUsed == nil {
+	if len(roles) != 2 || roles[1].TrustPolicy.MustGet().Form != FormURLEncoded || roles[1].LastUsed == nil {
 		t.Errorf("roles %+v", roles)
 	}
 }
@@ -287,5 +287,29 @@ func TestAccountKeyLookup(t *testing.T) {
 	}
 	if k := a.Key("eu-west-1", "alias/app"); k != nil {
 		t.Errorf("alias matched in the wrong region: %v", k.ARN)
+	}
+}
+
+func TestIAMDocumentProblemsAreUnknown(t *testing.T) {
+	m := minimal()
+	m["iam/account-authorization-details.json"] = file(`{"RoleDetailList":[{"RoleName":"a","Arn":"arn:aws:iam::111122223333:role/a",
+		"RolePolicyList":[{"PolicyName":"p","PolicyDocument":42}]}],
+		"Policies":[{"Arn":"arn:aws:iam::111122223333:policy/x","DefaultVersionId":"v1","PolicyVersionList":[{"VersionId":"v1","IsDefaultVersion":true}]},
+		{"Arn":"arn:aws:iam::111122223333:policy/y","DefaultVersionId":"v3","PolicyVersionList":[]}]}`)
+	a, problems := loadOne(t, m)
+	iam := a.IAM.MustGet()
+	checks := map[string]*ReadError{
+		"trust policy missing":      iam.Roles[0].TrustPolicy.Reason(),
+		"inline document a number":  iam.Roles[0].InlinePolicies[0].Document.Reason(),
+		"default version no doc":    iam.Policies[0].Default.Reason(),
+		"default version not found": iam.Policies[1].Default.Reason(),
+	}
+	for name, rerr := range checks {
+		if rerr == nil || rerr.Code != CodeIncomplete {
+			t.Errorf("%s: reason %v, want Incomplete", name, rerr)
+		}
+	}
+	if len(problems) != 3 {
+		t.Errorf("want 3 problems (trust, inline, version document), got %v", problems)
 	}
 }
