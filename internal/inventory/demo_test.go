@@ -5,6 +5,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/kmsguard/kmsguard/internal/inventory"
 	"github.com/kmsguard/kmsguard/internal/inventory/demogen"
 )
@@ -78,5 +80,45 @@ func TestLoadDemo(t *testing.T) {
 	}
 	if p := iam.Policy("arn:aws:iam::aws:policy/AdministratorAccess"); p == nil || !p.AWSManaged {
 		t.Error("AdministratorAccess should be AWS-managed")
+	}
+}
+
+func TestDemoIdentityPolicies(t *testing.T) {
+	accts, _, err := inventory.Load(context.Background(), demoFS(), inventory.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iam := accts[0].IAM.MustGet()
+	tests := []struct {
+		principal string
+		want      []string // kind:name
+	}{
+		{"arn:aws:iam::111122223333:user/alice", []string{"inline:DecryptPaymentsKey", "group-managed:arn:aws:iam::111122223333:policy/DevKmsDecryptAccount"}},
+		{"arn:aws:iam::111122223333:user/frank", []string{"group-inline:KmsStar"}},
+		{"arn:aws:iam::111122223333:role/AppAdminAndUser", []string{"inline:UsePaymentsKey", "managed:arn:aws:iam::111122223333:policy/KmsKeyAdministration"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.principal, func(t *testing.T) {
+			sources, ok := iam.IdentityPolicies(tt.principal)
+			if !ok {
+				t.Fatal("principal not found")
+			}
+			var got []string
+			for _, s := range sources {
+				got = append(got, s.Kind+":"+s.Name)
+				if !s.Document.IsKnown() {
+					t.Errorf("%s: document unknown: %v", s.Name, s.Document.Reason())
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	if doc, has := iam.PermissionsBoundary("arn:aws:iam::111122223333:user/erin"); !has || !doc.IsKnown() {
+		t.Errorf("erin's boundary: has=%v known=%v", has, doc.IsKnown())
+	}
+	if _, has := iam.PermissionsBoundary("arn:aws:iam::111122223333:user/bob"); has {
+		t.Error("bob has no boundary")
 	}
 }

@@ -313,3 +313,22 @@ func TestIAMDocumentProblemsAreUnknown(t *testing.T) {
 		t.Errorf("want 3 problems (trust, inline, version document), got %v", problems)
 	}
 }
+
+func TestIdentityPoliciesMissingPieces(t *testing.T) {
+	m := minimal()
+	m["iam/account-authorization-details.json"] = file(`{"UserDetailList":[{"UserName":"u","Arn":"arn:aws:iam::111122223333:user/u",
+		"GroupList":["ghost"],"AttachedManagedPolicies":[{"PolicyName":"gone","PolicyArn":"arn:aws:iam::111122223333:policy/gone"}]}]}`)
+	a, _ := loadOne(t, m)
+	sources, ok := a.IAM.MustGet().IdentityPolicies("arn:aws:iam::111122223333:user/u")
+	if !ok || len(sources) != 2 {
+		t.Fatalf("sources %+v ok %v", sources, ok)
+	}
+	for _, s := range sources {
+		if rerr := s.Document.Reason(); rerr == nil || rerr.Code != CodeIncomplete {
+			t.Errorf("%s %s: reason %v, want Incomplete", s.Kind, s.Name, rerr)
+		}
+	}
+	if _, ok := a.IAM.MustGet().IdentityPolicies("arn:aws:iam::111122223333:user/nobody"); ok {
+		t.Error("found a principal that does not exist")
+	}
+}
