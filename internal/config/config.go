@@ -42,8 +42,8 @@ type Parameters struct {
 	KMS4 RotationParams      `yaml:"KMS.4"`
 }
 
-// DefaultBlockedActions is the AWS Config rules' default blockedActionsPatterns.
-var defaultBlockedActions = []string{"kms:Decrypt", "kms:ReEncryptFrom"}
+// defaultBlockedActions is the AWS Config rules' default blockedActionsPatterns.
+func defaultBlockedActions() []string { return []string{"kms:Decrypt", "kms:ReEncryptFrom"} }
 
 // ManagedPolicyParams configures KMS.1 (iam-customer-policy-blocked-kms-actions).
 type ManagedPolicyParams struct {
@@ -118,14 +118,14 @@ func (c *Config) applyDefaults() {
 		c.Version = 1
 	}
 	if c.Parameters.KMS1.BlockedActionsPatterns == nil {
-		c.Parameters.KMS1.BlockedActionsPatterns = append([]string(nil), defaultBlockedActions...)
+		c.Parameters.KMS1.BlockedActionsPatterns = defaultBlockedActions()
 	}
 	if c.Parameters.KMS1.ExcludePermissionBoundaryPolicy == nil {
 		t := true
 		c.Parameters.KMS1.ExcludePermissionBoundaryPolicy = &t
 	}
 	if c.Parameters.KMS2.BlockedActionsPatterns == nil {
-		c.Parameters.KMS2.BlockedActionsPatterns = append([]string(nil), defaultBlockedActions...)
+		c.Parameters.KMS2.BlockedActionsPatterns = defaultBlockedActions()
 	}
 	if c.Severity == nil {
 		c.Severity = map[string]severity.Level{}

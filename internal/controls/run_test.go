@@ -84,7 +84,7 @@ func TestDemoFindings(t *testing.T) {
 		names := k.Aliases.MustGet()
 		aliasOf[k.ARN] = k.Region + "/" + strings.TrimPrefix(names[0], "alias/")
 	}
-	res := Run(CheckContext{Now: demogen.DemoTime, Config: config.Default()}, Catalogue(), accts)
+	res := Run(CheckContext{Now: demogen.DemoTime(), Config: config.Default()}, Catalogue(), accts)
 	got := map[string]Status{}
 	for _, f := range res.Findings {
 		got[f.ControlID+" "+aliasOf[f.ResourceID]] = f.Status

@@ -9,7 +9,7 @@ import (
 	"github.com/kmsguard/kmsguard/internal/inventory/demogen"
 )
 
-// BenchmarkLoadLargeAccount loads demogen.BenchmarkSpec (5,000 keys, 10,000
+// BenchmarkLoadLargeAccount loads demogen.BenchmarkSpec() (5,000 keys, 10,000
 // roles, 30,000 policies) from a snapshot directory on disk. It reports the
 // heap the loaded account keeps (MB-retained) and the CPU time per load
 // (cpu-s/op, user+system over all cores) besides -benchmem's figures.
@@ -17,7 +17,7 @@ import (
 //	go test -run='^$' -bench=LoadLargeAccount -benchmem ./internal/inventory/
 func BenchmarkLoadLargeAccount(b *testing.B) {
 	dir := b.TempDir()
-	if err := demogen.Large(demogen.BenchmarkSpec).WriteDir(dir); err != nil {
+	if err := demogen.Large(demogen.BenchmarkSpec()).WriteDir(dir); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()
@@ -39,11 +39,11 @@ func BenchmarkLoadLargeAccount(b *testing.B) {
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc))/(1<<20), "MB-retained")
-	if got := len(accts[0].Keys); got != demogen.BenchmarkSpec.Keys {
+	if got := len(accts[0].Keys); got != demogen.BenchmarkSpec().Keys {
 		b.Fatalf("loaded %d keys", got)
 	}
 	iam := accts[0].IAM.MustGet()
-	if len(iam.Roles) != demogen.BenchmarkSpec.Roles || len(iam.Policies) != demogen.BenchmarkSpec.Policies {
+	if len(iam.Roles) != demogen.BenchmarkSpec().Roles || len(iam.Policies) != demogen.BenchmarkSpec().Policies {
 		b.Fatalf("loaded %d roles %d policies", len(iam.Roles), len(iam.Policies))
 	}
 	runtime.KeepAlive(accts)

@@ -16,8 +16,8 @@ const (
 	demoRoot         = "r-a1b2"
 )
 
-// DemoTime is when the demo snapshot was "collected"; dates in it are relative to this.
-var DemoTime = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+// DemoTime() is when the demo snapshot was "collected"; dates in it are relative to this.
+func DemoTime() time.Time { return time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC) }
 
 // keyID derives a stable key id (a UUID, or mrk-... for multi-region keys).
 func keyID(name string, multiRegion bool) string {
@@ -40,7 +40,7 @@ func demoKeys() []*key {
 	a := DemoAccount
 	created := time.Date(2024, 3, 1, 10, 20, 30, 123000000, time.UTC)
 	rot := func(period int) *rotation {
-		return &rotation{periodDays: period, next: DemoTime.Add(days(period / 3))}
+		return &rotation{periodDays: period, next: DemoTime().Add(days(period / 3))}
 	}
 	sym := func(region, name, desc string, r *rotation, pol string, tags map[string]string) *key {
 		return &key{region: region, id: keyID(region+name, false), alias: "alias/" + name, manager: "CUSTOMER",
@@ -112,7 +112,7 @@ func demoKeys() []*key {
 	for name, window := range map[string]int{"batch-retired": 30, "old-reports": 7} {
 		k := byName(name)
 		k.state, k.pendingWindow, k.rotation = "PendingDeletion", window, nil
-		k.deletionDate = ptrTime(DemoTime.Add(days(window - 2)).Truncate(24 * time.Hour))
+		k.deletionDate = ptrTime(DemoTime().Add(days(window - 2)).Truncate(24 * time.Hour))
 	}
 	byName("disabled-legacy").state = "Disabled"
 
@@ -165,7 +165,7 @@ func demoKeys() []*key {
 				k.state, k.pendingWindow = "PendingReplicaDeletion", 30
 			} else {
 				k.state, k.pendingWindow = "PendingDeletion", 7
-				k.deletionDate = ptrTime(DemoTime.Add(days(5)).Truncate(24 * time.Hour))
+				k.deletionDate = ptrTime(DemoTime().Add(days(5)).Truncate(24 * time.Hour))
 			}
 		}
 	}

@@ -56,7 +56,7 @@ func demoIAM() obj {
 		return obj{"Path": "/", "RoleName": name, "RoleId": id, "Arn": roleARN(name), "CreateDate": at(2),
 			"AssumeRolePolicyDocument": tr, "InstanceProfileList": []obj{}, "RolePolicyList": pols,
 			"AttachedManagedPolicies": att, "Tags": []obj{},
-			"RoleLastUsed": obj{"LastUsedDate": cliTime(DemoTime.Add(-days(3))), "Region": "us-east-1"}}
+			"RoleLastUsed": obj{"LastUsedDate": cliTime(DemoTime().Add(-days(3))), "Region": "us-east-1"}}
 	}
 	accountRoot := obj{"AWS": "arn:aws:iam::" + a + ":root"}
 	policy := func(name, id string, attachments, boundaryUses int, versions ...obj) obj {

@@ -14,9 +14,11 @@ type LargeSpec struct {
 	Groups   int
 }
 
-// BenchmarkSpec is the account of the performance target: 5,000
+// BenchmarkSpec() is the account of the performance target: 5,000
 // keys, 10,000 roles and 30,000 policies.
-var BenchmarkSpec = LargeSpec{Keys: 5000, Roles: 10000, Policies: 30000, Users: 1000, Groups: 100}
+func BenchmarkSpec() LargeSpec {
+	return LargeSpec{Keys: 5000, Roles: 10000, Policies: 30000, Users: 1000, Groups: 100}
+}
 
 // Large generates a deterministic single-account snapshot of the given size
 // with the same shapes as the demo: keys of every kind across three regions
@@ -48,7 +50,7 @@ func largeKey(i int, region string, created time.Time) *key {
 	k := &key{region: region, id: keyID("large"+name, false), alias: "alias/" + name, manager: "CUSTOMER",
 		state: "Enabled", origin: "AWS_KMS", spec: "SYMMETRIC_DEFAULT", usage: "ENCRYPT_DECRYPT",
 		description: "Service key " + name, created: created,
-		rotation: &rotation{periodDays: 365, next: DemoTime.Add(days(i%365 + 1))},
+		rotation: &rotation{periodDays: 365, next: DemoTime().Add(days(i%365 + 1))},
 		tags:     map[string]string{"environment": []string{"production", "dev", "staging"}[i%3], "owner": fmt.Sprintf("team-%02d", i%40)},
 	}
 	admins := []string{roleARN(fmt.Sprintf("svc-role-%05d", i%10000))}
@@ -68,7 +70,7 @@ func largeKey(i int, region string, created time.Time) *key {
 		k.mr = &multiRegion{typ: "PRIMARY", primaryRegion: region, replicas: []string{"eu-west-1"}}
 	case 6:
 		k.state, k.pendingWindow, k.rotation = "PendingDeletion", 30, nil
-		k.deletionDate = ptrTime(DemoTime.Add(days(i%30 + 1)))
+		k.deletionDate = ptrTime(DemoTime().Add(days(i%30 + 1)))
 	case 7:
 		k.policy = policyText(rootStatement(a), useStatement("AllowOrg", obj{"AWS": "*"}, obj{"StringEquals": obj{"aws:PrincipalOrgID": DemoOrgID}}))
 	case 8:
