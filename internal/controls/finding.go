@@ -53,6 +53,9 @@ type Control struct {
 	Rationale    string         `json:"rationale"`
 	Remediation  Remediation    `json:"remediation"`
 	References   []string       `json:"references,omitempty"`
+
+	// Check evaluates the control on one account; see CheckFunc.
+	Check CheckFunc `json:"-"`
 }
 
 // Mappings are the identifiers of the same requirement in other catalogues.
