@@ -57,6 +57,9 @@ func (a asffWriter) Write(w io.Writer, s Scan) error {
 	created := s.generatedAt().Format(timeRFC3339Millis)
 	groups := map[[2]string][]types.AwsSecurityFinding{}
 	for _, f := range sortedFindings(s.Findings) {
+		if !isAccountID(f.AccountID) {
+			return fmt.Errorf("asff: %s on %s: account id %q is not a 12-digit AWS account id", f.ControlID, f.ResourceID, f.AccountID)
+		}
 		region := cmp.Or(f.Region, home)
 		key := [2]string{f.AccountID, region}
 		groups[key] = append(groups[key], asffFinding(f, region, created))
@@ -88,7 +91,7 @@ func asffFinding(f controls.Finding, region, created string) types.AwsSecurityFi
 		desc = "Could not be evaluated: " + f.Reason
 	}
 	if c.Rationale != "" {
-		desc += " " + c.Rationale
+		desc += "\n\n" + c.Rationale
 	}
 	out := types.AwsSecurityFinding{
 		SchemaVersion: aws.String("2018-10-08"),
@@ -215,6 +218,18 @@ func asffResourceType(cfn string) string {
 // asffID is stable across runs so that a re-import updates the finding.
 func asffID(f controls.Finding) string {
 	return fmt.Sprintf("kmsguard/%s/%s/%s/%s", f.AccountID, cmp.Or(f.Region, "global"), f.ControlID, findingHash(f))
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func arnPartition(arn string) string {
