@@ -27,6 +27,7 @@ type htmlControlBar struct {
 	Y                           int
 	FailW, UnknownW, PassW, NaW int
 	UnknownX, PassX, NaX        int
+	Label                       string
 	Fail, Unknown, Pass, Na     int
 }
 
@@ -102,6 +103,16 @@ func (h htmlWriter) page(s Scan) htmlPage {
 		b.UnknownX = b.FailW
 		b.PassX = b.UnknownX + b.UnknownW
 		b.NaX = b.PassX + b.PassW
+		var parts []string
+		for _, c := range []struct {
+			n    int
+			name string
+		}{{cs.Fail, "fail"}, {cs.Unknown, "unknown"}, {cs.Pass, "pass"}, {cs.NotApp, "n/a"}} {
+			if c.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
+			}
+		}
+		b.Label = strings.Join(parts, ", ")
 		p.CtlBars = append(p.CtlBars, b)
 	}
 	p.CtlHeight = len(p.CtlBars) * 28
