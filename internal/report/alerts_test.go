@@ -167,6 +167,7 @@ func TestECSFields(t *testing.T) {
 		{0, "aws.cloudtrail.user_identity.session_context.mfa_authenticated", "true"},
 		{0, "aws.cloudtrail.user_identity.session_context.session_issuer.arn", "arn:aws:iam::111122223333:role/Deployer"},
 		{2, "source.ip", "2001:db8::1"},
+		{2, "user.name", "bob"},
 		{2, "threat.technique.subtechnique.id", []any{"T1098.003"}},
 		{2, "threat.technique.id", []any{"T1098"}},
 		{3, "event.outcome", "failure"},

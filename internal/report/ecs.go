@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/netip"
@@ -102,7 +103,7 @@ func ecsDocument(a alert.Alert, created string) obj {
 		doc.set("source", obj{}.set("address", a.SourceIP))
 	}
 	doc.set("user_agent", obj{}.set("original", a.UserAgent))
-	user := obj{}.set("name", a.Actor.UserName).set("id", a.Actor.PrincipalID)
+	user := obj{}.set("name", cmp.Or(a.Actor.UserName, sessionName(a.Actor))).set("id", a.Actor.PrincipalID)
 	doc.set("user", user)
 	identity := obj{}.set("arn", a.Actor.ARN).set("type", a.Actor.Type).set("access_key_id", a.Actor.AccessKeyID).
 		set("invoked_by", a.Actor.InvokedBy)
@@ -151,6 +152,16 @@ func ecsThreat(tags []string) obj {
 		th.set("technique", tech)
 	}
 	return th
+}
+
+// sessionName is the role session name of an assumed-role ARN
+// (arn:aws:sts::111122223333:assumed-role/Role/session), which CloudTrail
+// gives no field of its own.
+func sessionName(a alert.Actor) string {
+	if a.Type != "AssumedRole" || !strings.Contains(a.ARN, ":assumed-role/") {
+		return ""
+	}
+	return a.ARN[strings.LastIndex(a.ARN, "/")+1:]
 }
 
 // serviceName is "kms" for "kms.amazonaws.com".

@@ -26,6 +26,8 @@ type ControlSummary struct {
 	Unknown  int            `json:"unknown"`
 	Pass     int            `json:"pass"`
 	NotApp   int            `json:"not_applicable"`
+	// Suppressed counts accepted findings of any status, counted nowhere else.
+	Suppressed int `json:"suppressed"`
 }
 
 // Summarize counts the findings of a scan.
@@ -49,6 +51,7 @@ func Summarize(findings []controls.Finding) Summary {
 		switch {
 		case f.Suppressed != nil:
 			s.Suppressed++
+			c.Suppressed++
 		case f.Status == controls.StatusFail:
 			s.Failing[f.Severity]++
 			c.Fail++
