@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -36,6 +37,9 @@ func (s *Schema) ValidateJSON(data []byte) Result {
 	var ev map[string]any
 	if err := dec.Decode(&ev); err != nil {
 		return Result{Errors: []Problem{{Path: "$", Message: "not a JSON object: " + err.Error()}}}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Result{Errors: []Problem{{Path: "$", Message: fmt.Sprintf("trailing data after the event at offset %d", dec.InputOffset())}}}
 	}
 	return s.Validate(ev)
 }

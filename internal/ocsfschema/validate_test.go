@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func loadSchema(t *testing.T) *Schema {
+func loadSchema(t testing.TB) *Schema {
 	t.Helper()
 	dir, err := Locate()
 	if err != nil {
@@ -142,9 +142,18 @@ func TestValidateWarnsOnRecommended(t *testing.T) {
 
 func TestValidateNotJSON(t *testing.T) {
 	s := loadSchema(t)
-	res := s.ValidateJSON([]byte(`[1,2]`))
-	if len(res.Errors) != 1 || res.Errors[0].Path != "$" {
-		t.Errorf("got %v, want one error at $", res.Errors)
+	valid, _ := json.Marshal(validFinding())
+	for name, in := range map[string][]byte{
+		"array":         []byte(`[1,2]`),
+		"truncated":     valid[:len(valid)/2],
+		"trailing data": append(append([]byte{}, valid...), []byte(` {"x":1}`)...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := s.ValidateJSON(in)
+			if len(res.Errors) != 1 || res.Errors[0].Path != "$" {
+				t.Errorf("got %v, want one error at $", res.Errors)
+			}
+		})
 	}
 }
 

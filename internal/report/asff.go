@@ -69,9 +69,10 @@ func (a asffWriter) Write(w io.Writer, s Scan) error {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(x, y [2]string) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
+	ser := newBatchSerializer()
 	for _, k := range keys {
 		for batch := range slices.Chunk(groups[k], asffBatch) {
-			body, err := serializeBatchImport(k[1], batch)
+			body, err := ser.serialize(k[1], batch)
 			if err != nil {
 				return fmt.Errorf("asff: account %s region %s: %w", k[0], k[1], err)
 			}
@@ -249,24 +250,37 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// serializeBatchImport returns the exact BatchImportFindings request body
-// the AWS SDK would send: the call runs through the SDK client's full
-// middleware stack (validation, serialization) against an in-memory HTTP
-// client that keeps the body and answers like Security Hub. Nothing leaves
-// the process and no credentials are used.
-func serializeBatchImport(region string, findings []types.AwsSecurityFinding) ([]byte, error) {
+// batchSerializer produces the exact BatchImportFindings request body the
+// AWS SDK would send: the call runs through the SDK client's full middleware
+// stack (validation, serialization) against an in-memory HTTP client that
+// keeps the body and answers like Security Hub. Nothing leaves the process
+// and no credentials are used.
+type batchSerializer struct {
+	capture *captureClient
+	client  *securityhub.Client
+}
+
+func newBatchSerializer() *batchSerializer {
 	capture := &captureClient{}
-	client := securityhub.New(securityhub.Options{
-		Region:      region,
-		Credentials: aws.AnonymousCredentials{},
-		HTTPClient:  capture,
-	})
+	return &batchSerializer{
+		capture: capture,
+		client: securityhub.New(securityhub.Options{
+			Region:      "us-east-1", // replaced per call
+			Credentials: aws.AnonymousCredentials{},
+			HTTPClient:  capture,
+		}),
+	}
+}
+
+func (b *batchSerializer) serialize(region string, findings []types.AwsSecurityFinding) ([]byte, error) {
+	b.capture.body = nil
 	// The call is in-memory; there is no caller context to inherit.
-	_, err := client.BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: findings})
+	_, err := b.client.BatchImportFindings(context.Background(), &securityhub.BatchImportFindingsInput{Findings: findings},
+		func(o *securityhub.Options) { o.Region = region })
 	if err != nil {
 		return nil, err
 	}
-	return canonicalJSON(capture.body)
+	return canonicalJSON(b.capture.body)
 }
 
 // canonicalJSON re-encodes JSON with object keys sorted: the SDK writes map

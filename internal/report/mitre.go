@@ -39,16 +39,23 @@ func parseAttackTags(tags []string) attackTags {
 	return out
 }
 
+// isTechnique matches ATT&CK technique ids: t1234 or t1234.567.
 func isTechnique(s string) bool {
-	if len(s) < 5 || s[0] != 't' {
-		return false
-	}
-	for _, r := range s[1:] {
-		if (r < '0' || r > '9') && r != '.' {
-			return false
+	digits := func(x string) bool {
+		for _, r := range x {
+			if r < '0' || r > '9' {
+				return false
+			}
 		}
+		return true
 	}
-	return true
+	switch {
+	case len(s) == 5:
+		return s[0] == 't' && digits(s[1:])
+	case len(s) == 9:
+		return s[0] == 't' && digits(s[1:5]) && s[5] == '.' && digits(s[6:])
+	}
+	return false
 }
 
 // tactic maps Sigma's tactic tag names to ATT&CK Enterprise tactic ids.
