@@ -152,4 +152,3 @@ func kindOf(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
-
