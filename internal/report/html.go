@@ -123,7 +123,7 @@ func (h htmlWriter) page(s Scan) htmlPage {
 		}
 		hf.CLI = fillPlaceholders(hf.Ctl.Remediation.CLI, f)
 		p.Rows = append(p.Rows, hf)
-		if f.Status == controls.StatusFail || f.Status == controls.StatusUnknown {
+		if f.Suppressed == nil && (f.Status == controls.StatusFail || f.Status == controls.StatusUnknown) {
 			p.Details = append(p.Details, hf)
 		}
 	}
