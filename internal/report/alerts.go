@@ -89,7 +89,7 @@ func SummarizeAlerts(r AlertRun) AlertSummary {
 func WriteAlertSummary(w io.Writer, r AlertRun) error {
 	s := SummarizeAlerts(r)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d files, %d events, %d skipped, %d errors: %d alerts", s.Files, s.Events, s.Skipped, s.Errors, s.Alerts)
+	fmt.Fprintf(&b, "%s, %s, %d skipped, %s: %s", plural(s.Files, "file"), plural(s.Events, "event"), s.Skipped, plural(s.Errors, "error"), plural(s.Alerts, "alert"))
 	var parts []string
 	for _, l := range levelsDesc() {
 		if n := s.BySeverity[l]; n > 0 {
@@ -109,8 +109,12 @@ func WriteAlertSummary(w io.Writer, r AlertRun) error {
 		rules = append(rules, id)
 	}
 	slices.SortFunc(rules, func(x, y string) int { return cmp.Or(cmp.Compare(s.ByRule[y], s.ByRule[x]), cmp.Compare(x, y)) })
+	width := 0
 	for _, id := range rules {
-		fmt.Fprintf(&b, "  %5d  %s  %s\n", s.ByRule[id], id, titles[id])
+		width = max(width, len(id))
+	}
+	for _, id := range rules {
+		fmt.Fprintf(&b, "  %5d  %-*s  %s\n", s.ByRule[id], width, id, titles[id])
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "  error: %s\n", oneLine(p))

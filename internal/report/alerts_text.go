@@ -44,9 +44,15 @@ func (t alertTable) WriteAlerts(w io.Writer, r AlertRun) error {
 			fmt.Fprintf(bw, "    %d events: %s\n", len(a.EventIDs), strings.Join(a.EventIDs, ", "))
 		}
 		if t.opts.Verbose {
-			if a.Actor.AccessKeyID != "" || a.Actor.SessionIssuerARN != "" {
-				fmt.Fprintf(bw, "    actor: type=%s access_key=%s session_issuer=%s mfa=%t\n", a.Actor.Type, a.Actor.AccessKeyID, a.Actor.SessionIssuerARN, a.Actor.MFAAuthenticated)
+			actor := map[string]string{"type": a.Actor.Type, "access_key": a.Actor.AccessKeyID,
+				"session_issuer": a.Actor.SessionIssuerARN, "invoked_by": a.Actor.InvokedBy}
+			for k, v := range actor {
+				if v == "" {
+					delete(actor, k)
+				}
 			}
+			actor["mfa"] = fmt.Sprint(a.Actor.MFAAuthenticated)
+			fmt.Fprintf(bw, "    actor: %s\n", keyValues(actor))
 			if a.UserAgent != "" {
 				fmt.Fprintf(bw, "    user agent: %s\n", oneLine(a.UserAgent))
 			}
