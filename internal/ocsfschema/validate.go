@@ -64,6 +64,11 @@ func (s *Schema) Validate(ev map[string]any) Result {
 		return v.res
 	}
 	v.checkProfiles(ev, class)
+	if md, ok := ev["metadata"].(map[string]any); ok {
+		if want, err := s.Version(); err == nil && md["version"] != want {
+			v.warnf("metadata.version", "is %v, the schema validated against is %s", md["version"], want)
+		}
+	}
 	v.checkClassification(ev, class)
 	v.object("", ev, class)
 	sortProblems(v.res.Errors)
@@ -245,13 +250,4 @@ func orRoot(path string) string {
 		return "$"
 	}
 	return path
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -16,13 +16,13 @@ import (
 type alertTable struct{ opts Options }
 
 func (t alertTable) WriteAlerts(w io.Writer, r AlertRun) error {
-	tw := tableWriter{opts: t.opts}
-	bw := bufio.NewWriter(w)
+	tw := tableWriter(t)
+	bw := printer{bufio.NewWriter(w)}
 	for i, a := range sortedAlerts(r.Alerts) {
 		if i > 0 {
-			bw.WriteString("\n")
+			bw.print("\n")
 		}
-		fmt.Fprintf(bw, "%s  %s  %s  %s\n", a.EventTime.UTC().Format(time.RFC3339),
+		bw.printf("%s  %s  %s  %s\n", a.EventTime.UTC().Format(time.RFC3339),
 			tw.paint(levelColor(a.Severity), fmt.Sprintf("%-13s", strings.ToUpper(a.Severity.String()))), a.RuleTitle, tw.paint(ansiDim, "("+a.RuleID+")"))
 		what := a.EventName
 		if len(a.KeyARNs) > 0 {
@@ -36,12 +36,12 @@ func (t alertTable) WriteAlerts(w io.Writer, r AlertRun) error {
 		if a.ErrorCode != "" {
 			outcome += " " + a.ErrorCode
 		}
-		fmt.Fprintf(bw, "    %s by %s [%s] in %s/%s, event %s\n", what, who, outcome, a.AccountID, a.Region, a.EventID)
+		bw.printf("    %s by %s [%s] in %s/%s, event %s\n", what, who, outcome, a.AccountID, a.Region, a.EventID)
 		if len(a.Details) > 0 {
-			fmt.Fprintf(bw, "    %s\n", keyValues(a.Details))
+			bw.printf("    %s\n", keyValues(a.Details))
 		}
 		if len(a.EventIDs) > 1 {
-			fmt.Fprintf(bw, "    %d events: %s\n", len(a.EventIDs), strings.Join(a.EventIDs, ", "))
+			bw.printf("    %d events: %s\n", len(a.EventIDs), strings.Join(a.EventIDs, ", "))
 		}
 		if t.opts.Verbose {
 			actor := map[string]string{"type": a.Actor.Type, "access_key": a.Actor.AccessKeyID,
@@ -52,26 +52,26 @@ func (t alertTable) WriteAlerts(w io.Writer, r AlertRun) error {
 				}
 			}
 			actor["mfa"] = fmt.Sprint(a.Actor.MFAAuthenticated)
-			fmt.Fprintf(bw, "    actor: %s\n", keyValues(actor))
+			bw.printf("    actor: %s\n", keyValues(actor))
 			if a.UserAgent != "" {
-				fmt.Fprintf(bw, "    user agent: %s\n", oneLine(a.UserAgent))
+				bw.printf("    user agent: %s\n", oneLine(a.UserAgent))
 			}
 			if len(a.RequestParameters) > 0 {
 				b, _ := json.Marshal(a.RequestParameters) // maps marshal with sorted keys
-				fmt.Fprintf(bw, "    request: %s\n", b)
+				bw.printf("    request: %s\n", b)
 			}
 			if len(a.Enrichment) > 0 {
-				fmt.Fprintf(bw, "    context: %s\n", keyValues(a.Enrichment))
+				bw.printf("    context: %s\n", keyValues(a.Enrichment))
 			}
 			if a.Guide != "" {
 				for _, line := range strings.Split(strings.TrimSpace(a.Guide), "\n") {
-					fmt.Fprintf(bw, "    | %s\n", line)
+					bw.printf("    | %s\n", line)
 				}
 			}
 		}
 	}
 	if len(r.Alerts) == 0 {
-		bw.WriteString("No alerts.\n")
+		bw.print("No alerts.\n")
 	}
 	s := SummarizeAlerts(r)
 	var parts []string
@@ -80,13 +80,13 @@ func (t alertTable) WriteAlerts(w io.Writer, r AlertRun) error {
 			parts = append(parts, fmt.Sprintf("%d %s", n, l))
 		}
 	}
-	fmt.Fprintf(bw, "\n%s from %d events in %s", plural(s.Alerts, "alert"), s.Events, plural(s.Files, "file"))
+	bw.printf("\n%s from %d events in %s", plural(s.Alerts, "alert"), s.Events, plural(s.Files, "file"))
 	if len(parts) > 0 {
-		fmt.Fprintf(bw, ": %s", strings.Join(parts, ", "))
+		bw.printf(": %s", strings.Join(parts, ", "))
 	}
-	bw.WriteString(".\n")
+	bw.print(".\n")
 	if s.Errors > 0 {
-		fmt.Fprintf(bw, "%s\n", tw.paint(ansiYellow, fmt.Sprintf("%d input error(s); those records were skipped.", s.Errors)))
+		bw.printf("%s\n", tw.paint(ansiYellow, fmt.Sprintf("%d input error(s); those records were skipped.", s.Errors)))
 	}
 	return bw.Flush()
 }

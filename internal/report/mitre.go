@@ -24,9 +24,9 @@ func parseAttackTags(tags []string) attackTags {
 		}
 		if isTechnique(rest) {
 			id := strings.ToUpper(rest)
-			if strings.Contains(id, ".") {
+			if parent, _, isSub := strings.Cut(id, "."); isSub {
 				out.Subtechniques = append(out.Subtechniques, id)
-				out.Techniques = appendNew(out.Techniques, id[:strings.Index(id, ".")])
+				out.Techniques = appendNew(out.Techniques, parent)
 			} else {
 				out.Techniques = appendNew(out.Techniques, id)
 			}

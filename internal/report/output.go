@@ -18,9 +18,9 @@ func WriteOutput(path string, stdout io.Writer, write func(io.Writer) error) err
 	if err != nil {
 		return fmt.Errorf("create report file: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer func() { _ = os.Remove(tmp.Name()) }() // fails harmlessly after the rename
 	if err := write(tmp); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {

@@ -18,7 +18,7 @@ func TestWriteOutput(t *testing.T) {
 	errBoom := errors.New("boom")
 	t.Run("failure keeps the old file and leaves no temp file", func(t *testing.T) {
 		err := WriteOutput(path, nil, func(w io.Writer) error {
-			io.WriteString(w, "half a rep")
+			_, _ = io.WriteString(w, "half a rep")
 			return errBoom
 		})
 		if !errors.Is(err, errBoom) {
@@ -64,7 +64,7 @@ func TestIsTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if IsTerminal(f) {
 		t.Error("a regular file is not a terminal")
 	}

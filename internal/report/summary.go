@@ -129,3 +129,6 @@ func controlOf(f controls.Finding) *controls.Control {
 	}
 	return &controls.Control{ID: f.ControlID, Title: f.Title, Severity: f.Severity, ResourceType: f.ResourceType}
 }
+
+// Summary counts the scan's findings.
+func (s Scan) Summary() Summary { return Summarize(s.Findings) }

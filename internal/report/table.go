@@ -24,6 +24,14 @@ const (
 	ansiDim    = "\x1b[2m"
 )
 
+// printer writes text through a bufio.Writer, whose write errors are sticky
+// and surface from Flush, so single writes need no error checks.
+type printer struct{ *bufio.Writer }
+
+func (p printer) printf(format string, args ...any) { _, _ = fmt.Fprintf(p.Writer, format, args...) }
+
+func (p printer) print(s string) { _, _ = p.WriteString(s) }
+
 func (t tableWriter) paint(code, s string) string {
 	if !t.opts.Color || code == "" {
 		return s
@@ -69,7 +77,7 @@ func (t tableWriter) shown(f controls.Finding) bool {
 }
 
 func (t tableWriter) Write(w io.Writer, s Scan) error {
-	bw := bufio.NewWriter(w)
+	bw := printer{bufio.NewWriter(w)}
 	var rows []controls.Finding
 	for _, f := range sortedFindings(s.Findings) {
 		if t.shown(f) {
@@ -89,37 +97,37 @@ func (t tableWriter) Write(w io.Writer, s Scan) error {
 			j++
 		}
 		if i > 0 {
-			bw.WriteString("\n")
+			bw.print("\n")
 		}
-		fmt.Fprintf(bw, "%s (%d)\n", t.paint(levelColor(level), strings.ToUpper(level.String())), j-i)
-		fmt.Fprintf(bw, "  %-*s  %-*s  %-*s  %s\n", statusWidth, "STATUS", ctlWidth, "CONTROL", resWidth, "RESOURCE", "REASON")
+		bw.printf("%s (%d)\n", t.paint(levelColor(level), strings.ToUpper(level.String())), j-i)
+		bw.printf("  %-*s  %-*s  %-*s  %s\n", statusWidth, "STATUS", ctlWidth, "CONTROL", resWidth, "RESOURCE", "REASON")
 		for _, f := range rows[i:j] {
 			status := string(f.Status)
 			if f.Suppressed != nil {
 				status = "SUPPRESSED"
 			}
-			fmt.Fprintf(bw, "  %s  %-*s  %-*s  %s\n",
+			bw.printf("  %s  %-*s  %-*s  %s\n",
 				t.paint(statusColor(f.Status, f.Suppressed != nil), fmt.Sprintf("%-*s", statusWidth, status)),
 				ctlWidth, f.ControlID, resWidth, f.ResourceID, oneLine(f.Reason))
 			if f.Suppressed != nil {
-				fmt.Fprintf(bw, "  %*s  suppressed: %s%s\n", statusWidth, "", oneLine(f.Suppressed.Reason), expiry(f.Suppressed))
+				bw.printf("  %*s  suppressed: %s%s\n", statusWidth, "", oneLine(f.Suppressed.Reason), expiry(f.Suppressed))
 			}
 			if t.opts.Verbose {
 				for _, e := range f.Evidence {
-					fmt.Fprintf(bw, "  %*s  %s\n", statusWidth, "", t.paint(ansiDim, "- "+oneLine(e)))
+					bw.printf("  %*s  %s\n", statusWidth, "", t.paint(ansiDim, "- "+oneLine(e)))
 				}
 			}
 		}
 		i = j
 	}
 	if len(rows) == 0 {
-		bw.WriteString("No failing or unknown findings.\n")
+		bw.print("No failing or unknown findings.\n")
 	}
-	bw.WriteString("\n" + summaryLine(s) + "\n")
+	bw.print("\n" + summaryLine(s) + "\n")
 	if len(s.Problems) > 0 {
-		fmt.Fprintf(bw, "%s\n", t.paint(ansiYellow, fmt.Sprintf("%d part(s) of the account could not be read; affected checks are UNKNOWN:", len(s.Problems))))
+		bw.printf("%s\n", t.paint(ansiYellow, fmt.Sprintf("%d part(s) of the account could not be read; affected checks are UNKNOWN:", len(s.Problems))))
 		for _, p := range s.Problems {
-			fmt.Fprintf(bw, "  - %s\n", oneLine(p))
+			bw.printf("  - %s\n", oneLine(p))
 		}
 	}
 	return bw.Flush()
