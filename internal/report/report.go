@@ -33,7 +33,9 @@ type Scan struct {
 type Options struct {
 	Color      bool // ANSI colour in the table (only for a terminal)
 	Verbose    bool // evidence lines in the table
-	ShowPassed bool // PASS and NOT_APPLICABLE rows in table and SARIF
+	// ShowPassed adds PASS, NOT_APPLICABLE and suppressed rows to the table,
+	// and PASS and NOT_APPLICABLE results to SARIF; they are always counted.
+	ShowPassed bool
 	// HomeRegion is where region-less (IAM) findings are imported into
 	// Security Hub (ASFF); default us-east-1.
 	HomeRegion string

@@ -180,3 +180,26 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("KMS.4 summary = %+v, want 1 fail, 1 pass, 1 not applicable", k4)
 	}
 }
+
+// TestEmptyScan: a clean account still gets a well-formed report.
+func TestEmptyScan(t *testing.T) {
+	s := Scan{Accounts: []string{acct}, Regions: []string{"eu-west-1"}, FinishedAt: testScan().FinishedAt}
+	want := map[string]string{
+		"table": "No failing or unknown findings.",
+		"json":  `"findings": []`,
+		"csv":   "account_id,region,control_id",
+		"sarif": `"results": []`,
+		"html":  "Nothing failing.",
+	}
+	for _, format := range Formats() {
+		t.Run(format, func(t *testing.T) {
+			out := string(render(t, format, Options{}, s))
+			if w, ok := want[format]; ok && !strings.Contains(out, w) {
+				t.Errorf("want %q in:\n%s", w, out)
+			}
+			if (format == "asff" || format == "ocsf") && out != "" {
+				t.Errorf("want no lines, got %q", out)
+			}
+		})
+	}
+}
