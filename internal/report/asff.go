@@ -280,19 +280,38 @@ func (b *batchSerializer) serialize(region string, findings []types.AwsSecurityF
 	if err != nil {
 		return nil, err
 	}
-	return canonicalJSON(b.capture.body)
+	return sortProductFields(b.capture.body)
 }
 
-// canonicalJSON re-encodes JSON with object keys sorted: the SDK writes map
-// members (ProductFields) in Go's random map order, and reports must be
-// byte-for-byte reproducible.
-func canonicalJSON(b []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+// sortProductFields rewrites a request body so that each finding's
+// ProductFields members are in key order: the SDK writes map members in Go's
+// random map order, and reports must be byte-for-byte reproducible. Only the
+// findings' top level is re-encoded (encoding/json sorts map keys and copies
+// raw members verbatim); everything else stays as the SDK wrote it.
+func sortProductFields(body []byte) ([]byte, error) {
+	var req struct{ Findings []map[string]json.RawMessage }
+	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, err
 	}
+	for _, f := range req.Findings {
+		raw, ok := f["ProductFields"]
+		if !ok {
+			continue
+		}
+		var fields map[string]string
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return nil, err
+		}
+		sorted, err := marshalNoEscape(fields)
+		if err != nil {
+			return nil, err
+		}
+		f["ProductFields"] = sorted
+	}
+	return marshalNoEscape(req)
+}
+
+func marshalNoEscape(v any) ([]byte, error) {
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
