@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"strings"
@@ -241,12 +242,18 @@ func ocsfStandards(m controls.Mappings) []string {
 	return out
 }
 
-// ocsfRequirements lists every mapped identifier with its framework.
+// ocsfRequirements lists every mapped identifier with its framework, e.g.
+// "AWS Security Hub KMS.4", "NIST SP 800-53 Rev. 5 SC-12".
 func ocsfRequirements(m controls.Mappings) []string {
+	names := map[string]string{
+		"securityhub": "AWS Security Hub", "aws-config": "AWS Config rule", "guardrail": "kmsguard guardrail",
+		"conformity": "Trend Micro Conformity", "cis": "CIS AWS Foundations Benchmark",
+		"nist-800-53": "NIST SP 800-53 Rev. 5", "pci-dss": "PCI DSS",
+	}
 	var out []string
 	for _, t := range mappingTags(m) {
 		prefix, id, _ := strings.Cut(t, "/")
-		out = append(out, prefix+" "+id)
+		out = append(out, cmp.Or(names[prefix], prefix)+" "+id)
 	}
 	return out
 }
