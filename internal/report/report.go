@@ -31,8 +31,8 @@ type Scan struct {
 
 // Options tune the human-oriented formats; machine formats ignore most.
 type Options struct {
-	Color      bool // ANSI colour in the table (only for a terminal)
-	Verbose    bool // evidence lines in the table
+	Color   bool // ANSI colour in the table (only for a terminal)
+	Verbose bool // evidence lines in the table
 	// ShowPassed adds PASS, NOT_APPLICABLE and suppressed rows to the table,
 	// and PASS and NOT_APPLICABLE results to SARIF; they are always counted.
 	ShowPassed bool
