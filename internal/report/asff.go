@@ -50,6 +50,7 @@ const (
 	asffTitleMax       = 256
 	asffDescriptionMax = 1024
 	asffRemediationMax = 512
+	asffProductField   = 2048 // characters per ProductFields value
 )
 
 func (a asffWriter) Write(w io.Writer, s Scan) error {
@@ -135,10 +136,10 @@ func asffFinding(f controls.Finding, region, created string) types.AwsSecurityFi
 		out.Remediation = &types.Remediation{Recommendation: rec}
 	}
 	if len(f.Evidence) > 0 {
-		out.ProductFields["kmsguard/Evidence"] = truncate(strings.Join(f.Evidence, "\n"), 4096)
+		out.ProductFields["kmsguard/Evidence"] = truncate(strings.Join(f.Evidence, "\n"), asffProductField)
 	}
 	if f.Suppressed != nil {
-		out.ProductFields["kmsguard/SuppressionReason"] = f.Suppressed.Reason + expiry(f.Suppressed)
+		out.ProductFields["kmsguard/SuppressionReason"] = truncate(f.Suppressed.Reason+expiry(f.Suppressed), asffProductField)
 	}
 	return out
 }

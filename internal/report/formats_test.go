@@ -155,6 +155,30 @@ func deref(s *string) string {
 	return *s
 }
 
+// TestASFFLimits: long text is cut to Security Hub's field limits.
+func TestASFFLimits(t *testing.T) {
+	c := testControls()
+	long := strings.Repeat("é", 5000)
+	f := finding(c["KMS.5"], controls.StatusFail, "AWS::KMS::Key", keyPub, "eu-west-1", long, long, long)
+	f.Title = long
+	f.Suppressed = &controls.Suppression{Reason: long}
+	reqs := decodeASFF(t, render(t, "asff", Options{}, Scan{Findings: []controls.Finding{f}}))
+	got := reqs[0].Findings[0]
+	for name, tc := range map[string]struct {
+		s   string
+		max int
+	}{
+		"Title":       {*got.Title, 256},
+		"Description": {*got.Description, 1024},
+		"Evidence":    {got.ProductFields["kmsguard/Evidence"], 2048},
+		"Suppression": {got.ProductFields["kmsguard/SuppressionReason"], 2048},
+	} {
+		if n := len([]rune(tc.s)); n > tc.max || n < tc.max/2 {
+			t.Errorf("%s has %d characters, limit %d", name, n, tc.max)
+		}
+	}
+}
+
 // TestASFFBatches checks Security Hub's 100-findings-per-request limit.
 func TestASFFBatches(t *testing.T) {
 	c := testControls()
