@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"time"
@@ -21,15 +23,16 @@ type jsonTool struct {
 }
 
 type jsonReport struct {
-	SchemaVersion string        `json:"schema_version"`
-	Tool          jsonTool      `json:"tool"`
-	GeneratedAt   time.Time     `json:"generated_at"`
-	StartedAt     *time.Time    `json:"started_at,omitempty"`
-	Accounts      []string      `json:"accounts"`
-	Regions       []string      `json:"regions"`
-	Summary       Summary       `json:"summary"`
-	Problems      []string      `json:"problems"`
-	Findings      []jsonFinding `json:"findings"`
+	SchemaVersion string     `json:"schema_version"`
+	Tool          jsonTool   `json:"tool"`
+	GeneratedAt   time.Time  `json:"generated_at"`
+	StartedAt     *time.Time `json:"started_at,omitempty"`
+	Accounts      []string   `json:"accounts"`
+	Regions       []string   `json:"regions"`
+	Summary       Summary    `json:"summary"`
+	Problems      []string   `json:"problems"`
+	// Findings are streamed after the envelope, one at a time, so a large
+	// scan is never held in memory twice.
 }
 
 // jsonFinding is a Finding with its control's metadata inline.
@@ -47,18 +50,37 @@ func (jsonWriter) Write(w io.Writer, s Scan) error {
 		Regions:       nonNil(s.Regions),
 		Summary:       Summarize(s.Findings),
 		Problems:      nonNil(s.Problems),
-		Findings:      []jsonFinding{},
 	}
 	if !s.StartedAt.IsZero() {
 		t := s.StartedAt.UTC()
 		r.StartedAt = &t
 	}
-	for _, f := range sortedFindings(s.Findings) {
-		r.Findings = append(r.Findings, jsonFinding{Finding: f, Control: controlOf(f)})
+	head, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	bw := printer{bufio.NewWriter(w)}
+	// Reopen the envelope's closing brace to append the findings array.
+	bw.write(bytes.TrimSuffix(head, []byte("\n}")))
+	findings := sortedFindings(s.Findings)
+	if len(findings) == 0 {
+		bw.print(",\n  \"findings\": []\n}\n")
+		return bw.Flush()
+	}
+	bw.print(",\n  \"findings\": [")
+	for i, f := range findings {
+		b, err := json.MarshalIndent(jsonFinding{Finding: f, Control: controlOf(f)}, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.print(",")
+		}
+		bw.print("\n    ")
+		bw.write(b)
+	}
+	bw.print("\n  ]\n}\n")
+	return bw.Flush() // bufio errors are sticky: Flush reports any earlier one
 }
 
 // nonNil makes empty lists print as [] rather than null.

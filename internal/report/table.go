@@ -32,6 +32,8 @@ func (p printer) printf(format string, args ...any) { _, _ = fmt.Fprintf(p.Write
 
 func (p printer) print(s string) { _, _ = p.WriteString(s) }
 
+func (p printer) write(b []byte) { _, _ = p.Write(b) }
+
 func (t tableWriter) paint(code, s string) string {
 	if !t.opts.Color || code == "" {
 		return s
