@@ -22,7 +22,7 @@ import (
 type sarifWriter struct{ opts Options }
 
 const (
-	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
 	sarifVersion = "2.1.0"
 	toolURI      = "https://github.com/kmsguard/kmsguard"
 )
