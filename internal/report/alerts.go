@@ -116,11 +116,26 @@ func WriteAlertSummary(w io.Writer, r AlertRun) error {
 	for _, id := range rules {
 		fmt.Fprintf(&b, "  %5d  %-*s  %s\n", s.ByRule[id], width, id, titles[id])
 	}
-	for _, p := range r.Problems {
+	shown, more := capList(r.Problems)
+	for _, p := range shown {
 		fmt.Fprintf(&b, "  error: %s\n", oneLine(p))
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "  ... and %d more errors (all are listed in --format json)\n", more)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// maxListed is how many problems the text formats list before summing up
+// the rest; the JSON formats list all.
+const maxListed = 20
+
+func capList(list []string) ([]string, int) {
+	if len(list) <= maxListed {
+		return list, 0
+	}
+	return list[:maxListed], len(list) - maxListed
 }
 
 // sortedAlerts orders alerts by event time, then rule and event id.

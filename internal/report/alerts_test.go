@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -199,5 +200,20 @@ func TestAlertsExceedThreshold(t *testing.T) {
 	alerts := []alert.Alert{{Severity: severity.Medium}, {Severity: severity.Low}}
 	if !AlertsExceedThreshold(alerts, severity.Medium) || AlertsExceedThreshold(alerts, severity.High) {
 		t.Error("threshold check wrong")
+	}
+}
+
+func TestSummaryCapsErrorList(t *testing.T) {
+	r := AlertRun{Errors: 25}
+	for i := range 25 {
+		r.Problems = append(r.Problems, fmt.Sprintf("file-%02d.json.gz: unexpected EOF", i))
+	}
+	var buf bytes.Buffer
+	if err := WriteAlertSummary(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "file-19.json.gz") || strings.Contains(out, "file-20.json.gz") || !strings.Contains(out, "and 5 more errors") {
+		t.Errorf("want 20 errors listed and 5 summed up:\n%s", out)
 	}
 }

@@ -128,8 +128,12 @@ func (t tableWriter) Write(w io.Writer, s Scan) error {
 	bw.print("\n" + summaryLine(s) + "\n")
 	if len(s.Problems) > 0 {
 		bw.printf("%s\n", t.paint(ansiYellow, fmt.Sprintf("%d part(s) of the account could not be read; affected checks are UNKNOWN:", len(s.Problems))))
-		for _, p := range s.Problems {
+		shown, more := capList(s.Problems)
+		for _, p := range shown {
 			bw.printf("  - %s\n", oneLine(p))
+		}
+		if more > 0 {
+			bw.printf("  ... and %d more (all are listed in --format json)\n", more)
 		}
 	}
 	return bw.Flush()
