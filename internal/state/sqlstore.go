@@ -37,12 +37,12 @@ type dialect struct {
 // them. Arguments are numbered ($1 in PostgreSQL, ?1 in SQLite) so a value
 // can appear twice.
 type queries struct {
-	getCheckpoint, setCheckpoint                                 string
-	markSeen, sweepDedup, sweepWindows                           string
-	loadWindow, loadWindows, insertWindow, updateWindow          string
-	deleteWindow                                                 string
+	getCheckpoint, setCheckpoint                                string
+	markSeen, sweepDedup, sweepWindows                          string
+	loadWindow, loadWindows, insertWindow, updateWindow         string
+	deleteWindow                                                string
 	enqueue, claim, ack, fail, deadLetter, deadLetters, pending string
-	insertAlert, insertAlertKey, recentAlerts                    string
+	insertAlert, insertAlertKey, recentAlerts                   string
 }
 
 // dbTime scans a time stored either as a native timestamp or as Unix
