@@ -82,6 +82,7 @@ Exit codes:
 	root.AddCommand(
 		newVersionCmd(a),
 		newPolicyCmd(a),
+		newAlertsCmd(a),
 	)
 	wrapArgErrors(root)
 	return root
