@@ -59,7 +59,7 @@ func TestAlertsCommand(t *testing.T) {
 		name     string
 		args     []string
 		wantCode int
-		wantIDs  []string // for --format json
+		wantIDs  []string   // for --format json
 		wantRows [][]string // for the table: the fields of each line
 		wantErr  string
 	}{
