@@ -16,7 +16,7 @@ func TestSQLiteStore(t *testing.T) {
 // TestPostgresStore runs the suite against a real PostgreSQL server (see
 // postgres_harness_test.go); it fails when none can be had.
 func TestPostgresStore(t *testing.T) {
-	runStoreSuite(t, postgresDSN)
+	runStoreSuite(t, func(t *testing.T) string { return postgresDSN(t) })
 }
 
 func TestOpenRejects(t *testing.T) {

@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 
 // postgresDSN returns the URL of an empty schema in the test server. It fails
 // the test, never skips it, when no server can be had.
-func postgresDSN(t *testing.T) string {
+func postgresDSN(t testing.TB) string {
 	t.Helper()
 	testPostgres.once.Do(func() {
 		if dsn := os.Getenv(postgresDSNEnv); dsn != "" {

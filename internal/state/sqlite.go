@@ -22,9 +22,11 @@ const sqliteBusyTimeout = 30 * time.Second
 // WAL mode lets readers proceed while one writer writes, every transaction
 // begins IMMEDIATE (taking the write lock up front, so two transactions never
 // deadlock upgrading a read lock), and busy_timeout makes a writer wait for
-// the lock instead of failing. synchronous=FULL makes every commit durable
-// on disk before it returns: the outbox must survive a power cut, not only a
-// crash.
+// the lock instead of failing. synchronous=NORMAL in WAL mode: a commit is
+// in the log before it returns, so it survives the process being killed (the
+// outbox's promise); only an operating-system crash or power cut can lose
+// the last commits. FULL (an fsync per commit) measured 7x slower per alert
+// (BenchmarkSQLiteAlertPath: 22.7 ms against 3.1 ms on the 2-core CI box).
 func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open state %q: a SQLite path must not contain '?'", path)
@@ -33,7 +35,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	params.Set("_txlock", "immediate")
 	params.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	params.Add("_pragma", "journal_mode(WAL)")
-	params.Add("_pragma", "synchronous(FULL)")
+	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Add("_pragma", "foreign_keys(ON)")
 	db, err := sql.Open("sqlite", path+"?"+params.Encode())
 	if err != nil {
