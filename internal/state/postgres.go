@@ -111,6 +111,8 @@ var postgresDialect = dialect{
 			WHERE recorded_at >= $1 AND ($2 = '' OR rule_id = $2) AND severity >= $3
 			  AND ($4 = '' OR seq IN (SELECT seq FROM alert_keys WHERE key_arn = $4))
 			ORDER BY recorded_at DESC, seq DESC LIMIT $5`,
+		pruneAlerts: `DELETE FROM alerts WHERE recorded_at < $1`,
+		pruneOutbox: `DELETE FROM outbox WHERE status IN ('delivered', 'dead') AND done_at < $1`,
 	},
 }
 

@@ -43,6 +43,7 @@ type queries struct {
 	deleteWindow                                                string
 	enqueue, claim, ack, fail, deadLetter, deadLetters, pending string
 	insertAlert, insertAlertKey, recentAlerts                   string
+	pruneAlerts, pruneOutbox                                    string
 }
 
 // dbTime scans a time stored either as a native timestamp or as Unix
@@ -175,6 +176,29 @@ func (s *sqlStore) Sweep(ctx context.Context) (SweepStats, error) {
 		n, err := res.RowsAffected()
 		if err != nil {
 			return st, fmt.Errorf("sweep expired %s: %w", step.what, err)
+		}
+		*step.count = int(n)
+	}
+	return st, nil
+}
+
+func (s *sqlStore) Prune(ctx context.Context, before time.Time) (PruneStats, error) {
+	var st PruneStats
+	for _, step := range []struct {
+		query string
+		count *int
+		what  string
+	}{
+		{s.d.q.pruneAlerts, &st.Alerts, "alert history"},
+		{s.d.q.pruneOutbox, &st.OutboxItems, "finished outbox items"},
+	} {
+		res, err := s.db.ExecContext(ctx, step.query, s.ts(before))
+		if err != nil {
+			return st, fmt.Errorf("prune %s: %w", step.what, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return st, fmt.Errorf("prune %s: %w", step.what, err)
 		}
 		*step.count = int(n)
 	}

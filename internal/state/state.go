@@ -83,6 +83,12 @@ type Store interface {
 	// with an error wrapping ErrCorrupt that names each bad entry.
 	RecentAlerts(ctx context.Context, q AlertQuery) ([]AlertRecord, error)
 
+	// Prune deletes history entries recorded before before, and outbox items
+	// delivered or dead-lettered before it. A pruned (alert ID, channel)
+	// pair could be queued again, so before must lie further back than any
+	// redelivery the dedup keys still guard against.
+	Prune(ctx context.Context, before time.Time) (PruneStats, error)
+
 	// Close releases the database connections.
 	Close() error
 }
@@ -107,6 +113,12 @@ const MaxWindowStateBytes = 1 << 20
 type SweepStats struct {
 	DedupKeys int
 	Windows   int
+}
+
+// PruneStats counts what Prune deleted.
+type PruneStats struct {
+	Alerts      int
+	OutboxItems int
 }
 
 // Window is the opaque, serialized state of one correlation rule for one

@@ -159,3 +159,50 @@ func testSchemaNewerThanBinary(t *testing.T, dsn string) {
 		t.Errorf("Open of a newer schema: err = %v, want it to name the newer schema", err)
 	}
 }
+
+func testPrune(t *testing.T, dsn string) {
+	ctx := context.Background()
+	clock := newTestClock()
+	st := openStore(t, dsn, clock)
+	old := sampleAlert("old", "r", severity.High, keyProd)
+	for _, ch := range []string{"slack", "smtp"} {
+		if _, err := st.Enqueue(ctx, old, []string{ch}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.RecordAlert(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Enqueue(ctx, sampleAlert("pending-old", "r", severity.High), []string{"webhook"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Ack(ctx, claimN(t, st, "slack", time.Minute, 1)[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeadLetter(ctx, claimN(t, st, "smtp", time.Minute, 1)[0], "gave up"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(48 * time.Hour)
+	recent := sampleAlert("recent", "r", severity.High, keyProd)
+	if _, err := st.RecordAlert(ctx, recent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Enqueue(ctx, recent, []string{"slack"}); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := st.Prune(ctx, clock.Now().Add(-24*time.Hour))
+	if err != nil {
+		t.Fatalf("Prune: %v", err)
+	}
+	if diff := cmp.Diff(PruneStats{Alerts: 1, OutboxItems: 2}, stats); diff != "" {
+		t.Errorf("Prune stats (-want +got):\n%s", diff)
+	}
+	recs, err := st.RecentAlerts(ctx, AlertQuery{KeyARN: keyProd})
+	if err != nil || len(recs) != 1 || recs[0].Alert.ID != "recent" {
+		t.Errorf("history after prune = %+v, %v; want only the recent alert", recs, err)
+	}
+	// Pending items are never pruned, whatever their age.
+	if n, err := st.Pending(ctx, ""); err != nil || n != 2 {
+		t.Errorf("Pending after prune = %d, %v; want 2", n, err)
+	}
+}

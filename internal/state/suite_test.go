@@ -35,6 +35,7 @@ func runStoreSuite(t *testing.T, fresh freshDB) {
 		{"OutboxCorruptPayload", testOutboxCorruptPayload},
 		{"History", testHistory},
 		{"HistoryCorruptEntry", testHistoryCorruptEntry},
+		{"Prune", testPrune},
 		{"ConcurrentOpen", testConcurrentOpen},
 		{"SchemaNewerThanBinary", testSchemaNewerThanBinary},
 	}
