@@ -94,14 +94,18 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// findPostgresBin returns the directory holding initdb and postgres: on PATH
-// first, then the newest Debian /usr/lib/postgresql/<version>/bin.
-func findPostgresBin() (string, error) {
+// postgresBinGlob is where Debian's postgresql package puts the server.
+const postgresBinGlob = "/usr/lib/postgresql/*/bin"
+
+// findPostgresBin returns the directory holding initdb and postgres: the
+// directory of initdb on PATH first, then the newest versioned directory
+// matching glob.
+func findPostgresBin(lookPath func(string) (string, error), glob string) (string, error) {
 	var dirs []string
-	if p, err := exec.LookPath("initdb"); err == nil {
+	if p, err := lookPath("initdb"); err == nil {
 		dirs = append(dirs, filepath.Dir(p))
 	}
-	versions, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	versions, _ := filepath.Glob(glob)
 	slices.SortFunc(versions, func(a, b string) int {
 		va, _ := strconv.Atoi(filepath.Base(filepath.Dir(a)))
 		vb, _ := strconv.Atoi(filepath.Base(filepath.Dir(b)))
@@ -113,8 +117,8 @@ func findPostgresBin() (string, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("no initdb and postgres binaries on PATH or in /usr/lib/postgresql/*/bin: " +
-		"install the Debian package `postgresql` (apt-get install -y postgresql) or set " + postgresDSNEnv)
+	return "", fmt.Errorf("no initdb and postgres binaries on PATH or in %s: "+
+		"install the Debian package `postgresql` (apt-get install -y postgresql) or set %s", glob, postgresDSNEnv)
 }
 
 func isExecutable(path string) bool {
@@ -146,7 +150,7 @@ func serverCredential() (*syscall.Credential, error) {
 // startPostgres initialises a cluster in a temporary directory and starts it
 // listening only on a Unix socket in that directory.
 func startPostgres() (dsn string, stop func(), err error) {
-	bin, err := findPostgresBin()
+	bin, err := findPostgresBin(exec.LookPath, postgresBinGlob)
 	if err != nil {
 		return "", nil, err
 	}
@@ -241,4 +245,39 @@ func waitReady(dsn string, exited <-chan struct{}, exitErr *error) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("timeout: %v", strings.TrimSpace(fmt.Sprint(last)))
+}
+
+func TestFindPostgresBin(t *testing.T) {
+	notFound := func(string) (string, error) { return "", exec.ErrNotFound }
+	root := t.TempDir()
+	for _, v := range []string{"13", "15", "9"} {
+		dir := filepath.Join(root, v, "bin")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"initdb", "postgres"} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Run("newest versioned directory", func(t *testing.T) {
+		got, err := findPostgresBin(notFound, filepath.Join(root, "*", "bin"))
+		if err != nil || got != filepath.Join(root, "15", "bin") {
+			t.Errorf("findPostgresBin = %q, %v; want the version 15 directory", got, err)
+		}
+	})
+	t.Run("PATH first", func(t *testing.T) {
+		onPath := func(string) (string, error) { return filepath.Join(root, "9", "bin", "initdb"), nil }
+		got, err := findPostgresBin(onPath, filepath.Join(root, "*", "bin"))
+		if err != nil || got != filepath.Join(root, "9", "bin") {
+			t.Errorf("findPostgresBin = %q, %v; want the directory on PATH", got, err)
+		}
+	})
+	t.Run("none says what to install", func(t *testing.T) {
+		_, err := findPostgresBin(notFound, filepath.Join(t.TempDir(), "*", "bin"))
+		if err == nil || !strings.Contains(err.Error(), "install the Debian package `postgresql`") {
+			t.Errorf("findPostgresBin error = %v; want it to name the Debian package", err)
+		}
+	})
 }
