@@ -56,7 +56,9 @@ type Store interface {
 	// Claim leases up to limit due items of channel for the duration lease,
 	// earliest due first. A leased item is invisible to other claims until
 	// the lease expires, so a crashed worker's items return to the queue.
-	// Each claim counts as an attempt.
+	// Each claim counts as an attempt. A worker must finish delivering (or
+	// give up) within the lease: after it, another worker may deliver the
+	// same item.
 	Claim(ctx context.Context, channel string, lease time.Duration, limit int) ([]OutboxItem, error)
 	// Ack records that item was delivered; the pair (alert ID, channel) is
 	// never delivered again. It returns ErrLeaseLost if the lease expired
