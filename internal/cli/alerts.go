@@ -96,7 +96,7 @@ func runAlerts(cmd *cobra.Command, a *app, o alertsOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // read-only: nothing to lose
 	recs, queryErr := st.RecentAlerts(cmd.Context(), q)
 	if queryErr != nil && !errors.Is(queryErr, state.ErrCorrupt) {
 		return queryErr
@@ -111,7 +111,7 @@ func runAlerts(cmd *cobra.Command, a *app, o alertsOptions) error {
 	}
 	if queryErr != nil {
 		// The readable entries are listed; the bad ones are named here.
-		return fmt.Errorf("%w: %v", ErrPartial, queryErr)
+		return fmt.Errorf("%w: %w", ErrPartial, queryErr)
 	}
 	return nil
 }

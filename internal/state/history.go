@@ -26,7 +26,7 @@ func (s *sqlStore) RecordAlert(ctx context.Context, a alert.Alert) (bool, error)
 	if err != nil {
 		return false, fmt.Errorf("record alert %s: %w", a.ID, err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	var seq int64
 	err = tx.QueryRowContext(ctx, s.d.q.insertAlert,
 		a.ID, s.ts(s.clock()), s.ts(a.EventTime), a.RuleID, int(a.Severity), string(body)).Scan(&seq)
@@ -60,7 +60,7 @@ func (s *sqlStore) RecentAlerts(ctx context.Context, q AlertQuery) ([]AlertRecor
 	if err != nil {
 		return nil, fmt.Errorf("query alert history: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var (
 		out  []AlertRecord
 		errs []error

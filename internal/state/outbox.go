@@ -27,7 +27,7 @@ func (s *sqlStore) Enqueue(ctx context.Context, a alert.Alert, channels []string
 	if err != nil {
 		return 0, fmt.Errorf("enqueue alert %s: %w", a.ID, err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	now := s.ts(s.clock())
 	added := 0
 	for _, ch := range channels {
@@ -71,21 +71,21 @@ func (s *sqlStore) Claim(ctx context.Context, channel string, lease time.Duratio
 	for rows.Next() {
 		it, payload, err := scanOutboxItem(rows)
 		if err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, fmt.Errorf("claim from %s: %w", channel, err)
 		}
 		if err := json.Unmarshal(payload, &it.Alert); err != nil {
-			errs = append(errs, fmt.Errorf("outbox item %d (alert %s, channel %s): payload: %w: %v", it.ID, it.AlertID, it.Channel, ErrCorrupt, err))
+			errs = append(errs, fmt.Errorf("outbox item %d (alert %s, channel %s): payload: %w: %w", it.ID, it.AlertID, it.Channel, ErrCorrupt, err))
 			corrupt = append(corrupt, it)
 			continue
 		}
 		items = append(items, it)
 	}
 	if err := rows.Err(); err != nil {
-		rows.Close()
+		_ = rows.Close()
 		return nil, fmt.Errorf("claim from %s: %w", channel, err)
 	}
-	rows.Close()
+	_ = rows.Close()
 	// An undecodable item can never be delivered: park it where an operator
 	// sees it rather than retrying it forever.
 	for _, it := range corrupt {
@@ -160,7 +160,7 @@ func (s *sqlStore) DeadLetters(ctx context.Context, channel string, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("list dead letters: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var (
 		items []OutboxItem
 		errs  []error
@@ -172,7 +172,7 @@ func (s *sqlStore) DeadLetters(ctx context.Context, channel string, limit int) (
 		}
 		if err := json.Unmarshal(payload, &it.Alert); err != nil {
 			// Still listed: the operator needs to see it, with the reason.
-			errs = append(errs, fmt.Errorf("outbox item %d (alert %s, channel %s): payload: %w: %v", it.ID, it.AlertID, it.Channel, ErrCorrupt, err))
+			errs = append(errs, fmt.Errorf("outbox item %d (alert %s, channel %s): payload: %w: %w", it.ID, it.AlertID, it.Channel, ErrCorrupt, err))
 		}
 		items = append(items, it)
 	}

@@ -26,11 +26,11 @@ func openPostgres(ctx context.Context, dsn string, o options) (Store, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	target := fmt.Sprintf("postgres database %q on %s", cfg.Database, cfg.Host)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open state in %s: %w", target, err)
 	}
 	if err := migrate(ctx, db, &postgresDialect, o.now().UTC()); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open state in %s: %w", target, err)
 	}
 	return &sqlStore{db: db, d: &postgresDialect, now: o.now}, nil

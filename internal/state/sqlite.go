@@ -44,11 +44,11 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
 	if err := migrate(ctx, db, &sqliteDialect, o.now().UTC()); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
 	return &sqlStore{db: db, d: &sqliteDialect, now: o.now}, nil

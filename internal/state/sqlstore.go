@@ -82,7 +82,7 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("migrate %s state: %w", d.name, err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	if d.lockMigrations != "" {
 		if _, err := tx.ExecContext(ctx, d.lockMigrations); err != nil {
 			return fmt.Errorf("migrate %s state: lock: %w", d.name, err)

@@ -33,7 +33,7 @@ func (s *sqlStore) LoadWindows(ctx context.Context, ruleID string, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("load windows of %s: %w", ruleID, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var out []Window
 	for rows.Next() {
 		w := Window{RuleID: ruleID}
