@@ -147,6 +147,20 @@ func serverCredential() (*syscall.Credential, error) {
 	return nil, errors.New("running as root and neither user postgres nor nobody exists to run initdb")
 }
 
+// serverTempRoot is where the cluster's directory goes: the usual temporary
+// directory, unless the server's user could not reach into it ($TMPDIR
+// private to root), then /tmp.
+func serverTempRoot(cred *syscall.Credential) string {
+	root := os.TempDir()
+	if cred == nil {
+		return root
+	}
+	if fi, err := os.Stat(root); err == nil && fi.Mode().Perm()&0o001 != 0 {
+		return root
+	}
+	return "/tmp"
+}
+
 // startPostgres initialises a cluster in a temporary directory and starts it
 // listening only on a Unix socket in that directory.
 func startPostgres() (dsn string, stop func(), err error) {
@@ -158,7 +172,7 @@ func startPostgres() (dsn string, stop func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	dir, err := os.MkdirTemp("", "kmsguard-pg-")
+	dir, err := os.MkdirTemp(serverTempRoot(cred), "kmsguard-pg-")
 	if err != nil {
 		return "", nil, err
 	}
