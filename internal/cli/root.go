@@ -84,6 +84,7 @@ Exit codes:
 		newPolicyCmd(a),
 		newRulesCmd(a),
 		newGuardrailsCmd(a),
+		newAlertsCmd(a),
 	)
 	wrapArgErrors(root)
 	return root
