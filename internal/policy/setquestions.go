@@ -1,0 +1,257 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Verdict answers a set question.
+type Verdict string
+
+// Verdicts. CONDITIONAL means the answer is yes only when some conditions
+// hold: the upper bound says yes and the lower bound says no.
+const (
+	Yes         Verdict = "YES"
+	No          Verdict = "NO"
+	Conditional Verdict = "CONDITIONAL"
+	Unknown     Verdict = "UNKNOWN" // the automata outgrew the size cap
+)
+
+// Evidence names a statement that bears on an answer.
+type Evidence struct {
+	Index  int
+	Ref    string // Sid or "#index"
+	Effect Effect
+	// Conditional is true when the statement applies only under conditions:
+	// it has a Condition block or names specific principals.
+	Conditional bool
+	// Variables is true when its Resource/NotResource holds policy
+	// variables, which the bounds treat as unknown values.
+	Variables bool
+}
+
+// SetAnswer is the answer to a set question with its evidence.
+type SetAnswer struct {
+	Question string // "all" (is every resource allowed) or "any" (is some resource allowed)
+	Action   string
+	Universe string
+	Verdict  Verdict
+	// UpperBound is the answer when every conditional Allow applies and no
+	// conditional Deny does; LowerBound when no conditional Allow applies
+	// and every conditional Deny does. KMS.1/KMS.2 use the upper bound.
+	UpperBound bool
+	LowerBound bool
+	// Witness is a shortest resource that shows the answer; WitnessMeaning
+	// says what it shows; WitnessStatements are the statements (that cover
+	// the action) whose resource element covers the witness.
+	Witness           string
+	WitnessMeaning    string
+	WitnessStatements []Evidence
+	// Allows and Denies are the statements whose action element covers the
+	// action: the only ones that can matter.
+	Allows []Evidence
+	Denies []Evidence
+	Reason string // why the verdict is UNKNOWN
+}
+
+// searchResult is the outcome of one search over a machine.
+type searchResult struct {
+	word     string
+	ok, over bool
+}
+
+// term is "the resource is in language lang", negated for NotResource.
+type term struct {
+	lang   int
+	negate bool
+}
+
+// stmtTerms is one statement of a question: its resource element as a
+// larger and a smaller language (they differ only when policy variables
+// make the element uncertain).
+type stmtTerms struct {
+	ev           Evidence
+	large, small term
+}
+
+// AllowsAll answers "for action, is every resource in u allowed by p?"
+// over the condition-free part, exactly. action must be a concrete action
+// name (no wildcards).
+func (a *Analyzer) AllowsAll(p *Policy, action string, u Universe) (SetAnswer, error) {
+	return a.ask(p, action, u, "all")
+}
+
+// AllowsAny answers "for action, is some resource in u allowed by p?".
+func (a *Analyzer) AllowsAny(p *Policy, action string, u Universe) (SetAnswer, error) {
+	return a.ask(p, action, u, "any")
+}
+
+func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (SetAnswer, error) {
+	if action == "" || strings.ContainsAny(action, "*?") {
+		return SetAnswer{}, fmt.Errorf("set questions need a concrete action name, got %q", action)
+	}
+	ans := SetAnswer{Question: question, Action: action, Universe: u.name}
+	q := newQuestionLangs()
+	var allows, denies []stmtTerms
+	for i := range p.Statements {
+		st := &p.Statements[i]
+		if !st.matchesAction(action) {
+			continue
+		}
+		t := resourceTerms(st, q, p.VariablesEnabled())
+		if st.Effect == Allow {
+			allows = append(allows, t)
+			ans.Allows = append(ans.Allows, t.ev)
+		} else {
+			denies = append(denies, t)
+			ans.Denies = append(ans.Denies, t.ev)
+		}
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := a.machineFor(u, q)
+	in := func(d int32, t term) bool { return m.accepts(d, t.lang) != t.negate }
+	allowed := func(d int32, upper bool) bool {
+		if m.accepts(d, 1) { // excluded from the universe
+			return false
+		}
+		for _, s := range denies {
+			if upper && s.ev.Conditional {
+				continue
+			}
+			t := s.large
+			if upper {
+				t = s.small
+			}
+			if in(d, t) {
+				return false
+			}
+		}
+		for _, s := range allows {
+			if !upper && s.ev.Conditional {
+				continue
+			}
+			t := s.small
+			if upper {
+				t = s.large
+			}
+			if in(d, t) {
+				return true
+			}
+		}
+		return false
+	}
+	inU := func(d int32) bool { return !m.accepts(d, 1) }
+
+	run := func(want func(int32) bool) searchResult {
+		w, ok, over := m.search(want)
+		return searchResult{w, ok, over}
+	}
+	var upperW, lowerW searchResult
+	if question == "all" {
+		upperW = run(func(d int32) bool { return inU(d) && !allowed(d, true) })
+		lowerW = run(func(d int32) bool { return inU(d) && !allowed(d, false) })
+		ans.UpperBound, ans.LowerBound = !upperW.ok, !lowerW.ok
+	} else {
+		upperW = run(func(d int32) bool { return allowed(d, true) })
+		lowerW = run(func(d int32) bool { return allowed(d, false) })
+		ans.UpperBound, ans.LowerBound = upperW.ok, lowerW.ok
+	}
+	if upperW.over || lowerW.over {
+		ans.Verdict = Unknown
+		ans.UpperBound, ans.LowerBound = false, false
+		ans.Reason = fmt.Sprintf("the automata for this question exceed %d states", a.maxStates)
+		return ans, nil
+	}
+	switch {
+	case ans.LowerBound:
+		ans.Verdict = Yes
+	case ans.UpperBound:
+		ans.Verdict = Conditional
+	default:
+		ans.Verdict = No
+	}
+	ans.Witness, ans.WitnessMeaning = a.witness(question, ans.Verdict, upperW, lowerW, m, inU)
+	if ans.Witness != "" {
+		ans.WitnessStatements = covering(m, ans.Witness, allows, denies)
+	}
+	return ans, nil
+}
+
+// witness picks the resource that shows the verdict.
+func (a *Analyzer) witness(question string, v Verdict, upper, lower searchResult, m *machine, inU func(int32) bool) (string, string) {
+	if question == "all" {
+		switch v {
+		case No:
+			return upper.word, "a resource that is not allowed even when every condition holds (counterexample)"
+		case Conditional:
+			return lower.word, "a resource that is allowed only when conditions hold"
+		default:
+			w, _, _ := m.search(inU)
+			return w, "the shortest resource, allowed like every other"
+		}
+	}
+	switch v {
+	case Yes:
+		return lower.word, "a resource that is allowed unconditionally"
+	case Conditional:
+		return upper.word, "a resource that is allowed when conditions hold"
+	default:
+		return "", ""
+	}
+}
+
+// covering lists the statements whose resource element (its larger
+// reading) covers the word, found by running the automaton over it.
+func covering(m *machine, word string, allows, denies []stmtTerms) []Evidence {
+	d := int32(0)
+	for _, r := range word {
+		if d = m.step(d, m.alpha.class(r)); d < 0 {
+			return nil
+		}
+	}
+	var out []Evidence
+	for _, group := range [][]stmtTerms{denies, allows} {
+		for _, s := range group {
+			if m.accepts(d, s.large.lang) != s.large.negate {
+				out = append(out, s.ev)
+			}
+		}
+	}
+	return out
+}
+
+// resourceTerms registers a statement's resource element. A policy
+// variable is an unknown value: the larger reading of a Resource pattern
+// replaces it with '*', the smaller drops the pattern; for NotResource the
+// roles swap, since it removes what it matches.
+func resourceTerms(st *Statement, q *questionLangs, variables bool) stmtTerms {
+	ev := evidenceOf(st)
+	if !st.HasResource {
+		all := q.add([]glob{{{kind: globStar}}})
+		return stmtTerms{ev: ev, large: term{lang: all}, small: term{lang: all}}
+	}
+	var starred, dropped []glob
+	for _, pat := range st.Resources {
+		g := compileGlob(pat, variables)
+		if !g.hasVariables() {
+			starred, dropped = append(starred, g), append(dropped, g)
+			continue
+		}
+		ev.Variables = true
+		s := make(glob, 0, len(g))
+		for _, t := range g {
+			if t.kind == globVar {
+				t = globTok{kind: globStar}
+			}
+			s = append(s, t)
+		}
+		starred = append(starred, s)
+	}
+	big, small := q.add(starred), q.add(dropped)
+	if st.NotResource {
+		return stmtTerms{ev: ev, large: term{lang: small, negate: true}, small: term{lang: big, negate: true}}
+	}
+	return stmtTerms{ev: ev, large: term{lang: big}, small: term{lang: small}}
+}
