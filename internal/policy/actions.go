@@ -33,11 +33,8 @@ type ActionCoverage struct {
 func (a *Analyzer) CoverAction(st *Statement, pattern string) ActionCoverage {
 	u := GlobUniverse("actions matching "+pattern, []string{pattern}, true)
 	q := newQuestionLangs()
-	gs := make([]glob, len(st.Actions))
-	for i, p := range st.Actions {
-		gs[i] = compileGlob(strings.ToLower(p), false)
-	}
-	lang := q.add(gs)
+	lower := lowerAll(st.Actions)
+	lang := q.add("actions\x00"+strings.Join(lower, "\x00"), func() []glob { return compileAll(lower) })
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.machineFor(u, q)

@@ -28,10 +28,11 @@ func NewAnalyzer(maxStates int) *Analyzer {
 	return &Analyzer{maxStates: maxStates, cache: map[string]*machine{}}
 }
 
-// patternSet is one language a question needs, as variable-free patterns.
+// patternSet is one language a question needs, as variable-free patterns
+// compiled only when the machine is not in the cache.
 type patternSet struct {
-	patterns []glob
-	key      string
+	compile func() []glob
+	key     string
 }
 
 // questionLangs collects the languages of a question, deduplicated, with
@@ -46,42 +47,16 @@ func newQuestionLangs() *questionLangs {
 	return q
 }
 
-// add returns the language index of the union of patterns, adding it when
-// new.
-func (q *questionLangs) add(patterns []glob) int {
-	var b strings.Builder
-	for _, g := range patterns {
-		b.WriteString(literalTextWithWildcards(g))
-		b.WriteByte(0)
-	}
-	k := b.String()
-	if i, ok := q.index[k]; ok {
+// add returns the language index of a union of patterns, adding it when
+// new. key must identify the language: the same key, the same language.
+func (q *questionLangs) add(key string, compile func() []glob) int {
+	if i, ok := q.index[key]; ok {
 		return i
 	}
 	i := len(q.sets) + 2 // 0 is the universe, 1 its exclusions
-	q.index[k] = i
-	q.sets = append(q.sets, patternSet{patterns: patterns, key: k})
+	q.index[key] = i
+	q.sets = append(q.sets, patternSet{compile: compile, key: key})
 	return i
-}
-
-// literalTextWithWildcards renders a variable-free pattern unambiguously
-// for cache keys: wildcards are escaped with a NUL-free prefix byte.
-func literalTextWithWildcards(g glob) string {
-	var b strings.Builder
-	for _, t := range g {
-		switch t.kind {
-		case globStar:
-			b.WriteString("\x01*")
-		case globAny:
-			b.WriteString("\x01?")
-		default:
-			if t.r == 1 {
-				b.WriteByte(1)
-			}
-			b.WriteRune(t.r)
-		}
-	}
-	return b.String()
 }
 
 // machineFor returns the (cached) machine for a universe and languages.
@@ -105,7 +80,7 @@ func (a *Analyzer) machineFor(u Universe, q *questionLangs) *machine {
 	}
 	langs = append(langs, n.addGlobs(excl))
 	for _, s := range q.sets {
-		langs = append(langs, n.addGlobs(s.patterns))
+		langs = append(langs, n.addGlobs(s.compile()))
 	}
 	m := newMachine(n, langs, a.maxStates)
 	if len(a.cache) >= maxCachedMachines {

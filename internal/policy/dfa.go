@@ -31,6 +31,9 @@ type machine struct {
 	accept    []uint64 // per DFA state, the languages it accepts (accWords words each)
 	accWords  int
 	maxStates int
+	liveState []bool      // per DFA state: still inside the universe
+	adj       [][]adjEdge // per DFA state: its distinct live successors
+	adjDone   []bool
 }
 
 const (
@@ -176,6 +179,9 @@ func (m *machine) intern(b []uint64) int32 {
 		}
 	}
 	m.accept = append(m.accept, acc...)
+	m.liveState = append(m.liveState, m.inUniverse(b))
+	m.adj = append(m.adj, nil)
+	m.adjDone = append(m.adjDone, false)
 	return id
 }
 
@@ -206,8 +212,8 @@ func (m *machine) accepts(d int32, li int) bool {
 	return m.accept[int(d)*m.accWords+li/64]&(1<<(li%64)) != 0
 }
 
-func (m *machine) inUniverse(d int32) bool {
-	for w, word := range m.sets[d] {
+func (m *machine) inUniverse(b []uint64) bool {
+	for w, word := range b {
 		if word&m.live[w] != 0 {
 			return true
 		}
@@ -215,43 +221,93 @@ func (m *machine) inUniverse(d int32) bool {
 	return false
 }
 
-// search finds a shortest word of the universe whose DFA state satisfies
-// want, by breadth-first search. It reports overflow when the state cap
-// was reached before the search could finish.
-func (m *machine) search(want func(d int32) bool) (word string, found, overflow bool) {
-	type visit struct {
-		parent int32
-		class  int32
-	}
-	seen := map[int32]visit{0: {parent: -1}}
-	queue := []int32{0}
-	for len(queue) > 0 {
-		d := queue[0]
-		queue = queue[1:]
-		if m.accepts(d, 0) && want(d) {
-			return m.spell(d, func(x int32) (int32, int32) { v := seen[x]; return v.parent, v.class }), true, false
-		}
-		for _, c := range m.order {
-			t := m.step(d, c)
-			if t == transOverflow {
-				return "", false, true
-			}
-			if _, ok := seen[t]; ok || !m.inUniverse(t) {
-				continue
-			}
-			seen[t] = visit{parent: d, class: c}
-			queue = append(queue, t)
-		}
-	}
-	return "", false, false
+// adjEdge is a transition to a DFA state that is still inside the
+// universe, labelled with the first class (in witness order) leading there.
+type adjEdge struct {
+	to    int32
+	class int32
 }
 
-func (m *machine) spell(d int32, back func(int32) (int32, int32)) string {
+// successors returns the distinct successors of d that stay inside the
+// universe, computing and caching them on first use. Most classes lead to
+// the same few states, so walking this list is much cheaper than walking
+// every class. ok is false when the state cap was reached.
+func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
+	if m.adjDone[d] {
+		return m.adj[d], true
+	}
+	var out []adjEdge
+	for _, c := range m.order {
+		t := m.step(d, c)
+		if t == transOverflow {
+			return nil, false
+		}
+		if !m.liveState[t] || slices.ContainsFunc(out, func(e adjEdge) bool { return e.to == t }) {
+			continue
+		}
+		out = append(out, adjEdge{to: t, class: c})
+	}
+	m.adj[d], m.adjDone[d] = out, true
+	return out, true
+}
+
+// explore finds, by one breadth-first search over the universe, a shortest
+// word of the universe satisfying each of wants (nil when none does). It
+// stops as soon as every want is met. overflow reports that the state cap
+// was reached first, in which case the answers are incomplete.
+func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflow bool) {
+	words = make([]*string, len(wants))
+	parent := make([]adjEdge, len(m.sets))
+	seen := make([]bool, len(m.sets))
+	seen[0] = true
+	queue := []int32{0}
+	missing := len(wants)
+	for head := 0; head < len(queue) && missing > 0; head++ {
+		d := queue[head]
+		if m.accepts(d, 0) {
+			for i, want := range wants {
+				if words[i] == nil && want(d) {
+					w := m.spell(d, parent)
+					words[i] = &w
+					missing--
+				}
+			}
+		}
+		edges, ok := m.successors(d)
+		if !ok {
+			return words, true
+		}
+		for _, e := range edges {
+			if int(e.to) >= len(seen) {
+				seen = append(seen, make([]bool, len(m.sets)-len(seen))...)
+				parent = append(parent, make([]adjEdge, len(m.sets)-len(parent))...)
+			}
+			if seen[e.to] {
+				continue
+			}
+			seen[e.to] = true
+			parent[e.to] = adjEdge{to: d, class: e.class}
+			queue = append(queue, e.to)
+		}
+	}
+	return words, false
+}
+
+// search finds a shortest word of the universe satisfying want.
+func (m *machine) search(want func(d int32) bool) (word string, found, overflow bool) {
+	words, over := m.explore(want)
+	if words[0] == nil {
+		return "", false, over
+	}
+	return *words[0], true, over
+}
+
+// spell reads the word leading to d off the BFS parent links.
+func (m *machine) spell(d int32, parent []adjEdge) string {
 	var rs []rune
 	for d != 0 {
-		p, c := back(d)
-		rs = append(rs, m.alpha.reps[c])
-		d = p
+		rs = append(rs, m.alpha.reps[parent[d].class])
+		d = parent[d].to
 	}
 	slices.Reverse(rs)
 	return string(rs)

@@ -144,10 +144,9 @@ func actionElement(st *Statement) string {
 // matchesAction reports whether the statement's Action/NotAction covers
 // the action. Action names compare case-insensitively.
 func (st *Statement) matchesAction(action string) bool {
-	action = strings.ToLower(action)
 	in := false
 	for _, a := range st.Actions {
-		if matchPattern(strings.ToLower(a), action, false) {
+		if matchPattern(a, action, true) {
 			in = true
 			break
 		}

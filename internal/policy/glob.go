@@ -2,6 +2,7 @@ package policy
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -161,8 +162,36 @@ func runeEqual(a, b rune, fold bool) bool {
 	return fold && strings.EqualFold(string(a), string(b))
 }
 
-// matchPattern compiles and matches in one go, for callers that match one
-// pattern once.
+// matchPattern matches s against a pattern with * and ? (no variables)
+// without compiling or allocating; fold compares case-insensitively. Like
+// glob.match it only backtracks to the most recent '*'.
 func matchPattern(pattern, s string, fold bool) bool {
-	return compileGlob(pattern, false).match(s, fold)
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(pattern) {
+			pr, psize := utf8.DecodeRuneInString(pattern[pi:])
+			sr, ssize := utf8.DecodeRuneInString(s[si:])
+			switch {
+			case pr == '*':
+				starP, starS = pi, si
+				pi += psize
+				continue
+			case pr == '?' || pr == sr || (fold && unicode.ToLower(pr) == unicode.ToLower(sr)):
+				pi += psize
+				si += ssize
+				continue
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		_, size := utf8.DecodeRuneInString(s[starS:])
+		starS += size
+		pi, si = starP+1, starS
+	}
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -52,12 +53,6 @@ type SetAnswer struct {
 	Allows []Evidence
 	Denies []Evidence
 	Reason string // why the verdict is UNKNOWN
-}
-
-// searchResult is the outcome of one search over a machine.
-type searchResult struct {
-	word     string
-	ok, over bool
 }
 
 // term is "the resource is in language lang", negated for NotResource.
@@ -144,21 +139,23 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 	}
 	inU := func(d int32) bool { return !m.accepts(d, 1) }
 
-	run := func(want func(int32) bool) searchResult {
-		w, ok, over := m.search(want)
-		return searchResult{w, ok, over}
-	}
-	var upperW, lowerW searchResult
+	var upperW, lowerW, anyW *string
+	var over bool
 	if question == "all" {
-		upperW = run(func(d int32) bool { return inU(d) && !allowed(d, true) })
-		lowerW = run(func(d int32) bool { return inU(d) && !allowed(d, false) })
-		ans.UpperBound, ans.LowerBound = !upperW.ok, !lowerW.ok
+		ws, o := m.explore(
+			func(d int32) bool { return inU(d) && !allowed(d, true) },
+			func(d int32) bool { return inU(d) && !allowed(d, false) },
+			inU)
+		upperW, lowerW, anyW, over = ws[0], ws[1], ws[2], o
+		ans.UpperBound, ans.LowerBound = upperW == nil, lowerW == nil
 	} else {
-		upperW = run(func(d int32) bool { return allowed(d, true) })
-		lowerW = run(func(d int32) bool { return allowed(d, false) })
-		ans.UpperBound, ans.LowerBound = upperW.ok, lowerW.ok
+		ws, o := m.explore(
+			func(d int32) bool { return allowed(d, true) },
+			func(d int32) bool { return allowed(d, false) })
+		upperW, lowerW, over = ws[0], ws[1], o
+		ans.UpperBound, ans.LowerBound = upperW != nil, lowerW != nil
 	}
-	if upperW.over || lowerW.over {
+	if over {
 		ans.Verdict = Unknown
 		ans.UpperBound, ans.LowerBound = false, false
 		ans.Reason = fmt.Sprintf("the automata for this question exceed %d states", a.maxStates)
@@ -172,7 +169,7 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 	default:
 		ans.Verdict = No
 	}
-	ans.Witness, ans.WitnessMeaning = a.witness(question, ans.Verdict, upperW, lowerW, m, inU)
+	ans.Witness, ans.WitnessMeaning = witness(question, ans.Verdict, upperW, lowerW, anyW)
 	if ans.Witness != "" {
 		ans.WitnessStatements = covering(m, ans.Witness, allows, denies)
 	}
@@ -180,23 +177,28 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 }
 
 // witness picks the resource that shows the verdict.
-func (a *Analyzer) witness(question string, v Verdict, upper, lower searchResult, m *machine, inU func(int32) bool) (string, string) {
+func witness(question string, v Verdict, upper, lower, anyWord *string) (string, string) {
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
 	if question == "all" {
 		switch v {
 		case No:
-			return upper.word, "a resource that is not allowed even when every condition holds (counterexample)"
+			return deref(upper), "a resource that is not allowed even when every condition holds (counterexample)"
 		case Conditional:
-			return lower.word, "a resource that is allowed only when conditions hold"
+			return deref(lower), "a resource that is allowed only when conditions hold"
 		default:
-			w, _, _ := m.search(inU)
-			return w, "the shortest resource, allowed like every other"
+			return deref(anyWord), "the shortest resource, allowed like every other"
 		}
 	}
 	switch v {
 	case Yes:
-		return lower.word, "a resource that is allowed unconditionally"
+		return deref(lower), "a resource that is allowed unconditionally"
 	case Conditional:
-		return upper.word, "a resource that is allowed when conditions hold"
+		return deref(upper), "a resource that is allowed when conditions hold"
 	default:
 		return "", ""
 	}
@@ -229,27 +231,43 @@ func covering(m *machine, word string, allows, denies []stmtTerms) []Evidence {
 func resourceTerms(st *Statement, q *questionLangs, variables bool) stmtTerms {
 	ev := evidenceOf(st)
 	if !st.HasResource {
-		all := q.add([]glob{{{kind: globStar}}})
+		all := q.add("*", func() []glob { return []glob{{{kind: globStar}}} })
 		return stmtTerms{ev: ev, large: term{lang: all}, small: term{lang: all}}
 	}
-	var starred, dropped []glob
-	for _, pat := range st.Resources {
-		g := compileGlob(pat, variables)
-		if !g.hasVariables() {
-			starred, dropped = append(starred, g), append(dropped, g)
-			continue
-		}
-		ev.Variables = true
-		s := make(glob, 0, len(g))
-		for _, t := range g {
-			if t.kind == globVar {
-				t = globTok{kind: globStar}
-			}
-			s = append(s, t)
-		}
-		starred = append(starred, s)
+	joined := strings.Join(st.Resources, "\x00")
+	if !variables || !strings.Contains(joined, "${") {
+		lang := q.add("r\x00"+joined, func() []glob { return compileAll(st.Resources) })
+		t := term{lang: lang, negate: st.NotResource}
+		return stmtTerms{ev: ev, large: t, small: t}
 	}
-	big, small := q.add(starred), q.add(dropped)
+	// With policy variables the statement needs two readings.
+	patterns := slices.Clone(st.Resources)
+	starred := func() []glob {
+		var out []glob
+		for _, pat := range patterns {
+			g := compileGlob(pat, true)
+			for i := range g {
+				if g[i].kind == globVar {
+					g[i] = globTok{kind: globStar}
+				}
+			}
+			out = append(out, g)
+		}
+		return out
+	}
+	dropped := func() []glob {
+		var out []glob
+		for _, pat := range patterns {
+			if g := compileGlob(pat, true); !g.hasVariables() {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	for _, pat := range patterns {
+		ev.Variables = ev.Variables || compileGlob(pat, true).hasVariables()
+	}
+	big, small := q.add("v*\x00"+joined, starred), q.add("v-\x00"+joined, dropped)
 	if st.NotResource {
 		return stmtTerms{ev: ev, large: term{lang: small, negate: true}, small: term{lang: big, negate: true}}
 	}

@@ -100,3 +100,24 @@ func lowerAll(ss []string) []string {
 	}
 	return out
 }
+
+// Contains reports whether s is in the universe.
+func (u Universe) Contains(s string) bool {
+	n := newNFA()
+	m := newMachine(n, []language{u.build(n), n.addGlobs(compileAll(u.exclude))}, DefaultMaxStates)
+	d := int32(0)
+	for _, r := range s {
+		if d = m.step(d, m.alpha.class(r)); d < 0 {
+			return false
+		}
+	}
+	return m.accepts(d, 0) && !m.accepts(d, 1)
+}
+
+func compileAll(patterns []string) []glob {
+	out := make([]glob, len(patterns))
+	for i, p := range patterns {
+		out[i] = compileGlob(p, false)
+	}
+	return out
+}
