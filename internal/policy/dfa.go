@@ -34,6 +34,8 @@ type machine struct {
 	liveState []bool      // per DFA state: still inside the universe
 	adj       [][]adjEdge // per DFA state: its distinct live successors
 	adjDone   []bool
+	rawIndex  map[string]int32 // successor sets before closure -> DFA state
+	scratch   []uint64
 }
 
 const (
@@ -52,6 +54,7 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 		langs:     langs,
 		words:     (len(n.edges) + 63) / 64,
 		index:     map[string]int32{},
+		rawIndex:  map[string]int32{},
 		accWords:  (len(langs) + 63) / 64,
 		maxStates: maxStates,
 	}
@@ -88,6 +91,7 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 	for _, l := range langs {
 		m.final = append(m.final, m.bitset(l.finals))
 	}
+	m.scratch = make([]uint64, m.words)
 	m.live = make([]uint64, m.words)
 	m.markReachable(langs[0].starts)
 	start := m.bitset(nil)
@@ -191,7 +195,11 @@ func (m *machine) step(d int32, c int32) int32 {
 	if t := m.trans[i]; t != transUnknown {
 		return t
 	}
-	next := make([]uint64, m.words)
+	// Many (state, class) pairs lead to the same NFA states before the
+	// epsilon closure; rawIndex remembers them so that closure and interning
+	// run once per distinct set.
+	next := m.scratch
+	clear(next)
 	for w, word := range m.sets[d] {
 		for word != 0 {
 			b := bits.TrailingZeros64(word)
@@ -201,8 +209,18 @@ func (m *machine) step(d int32, c int32) int32 {
 			}
 		}
 	}
-	m.closure(next)
-	t := m.intern(next)
+	key := unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(next))), len(next)*8)
+	if t, ok := m.rawIndex[key]; ok {
+		m.trans[i] = t
+		return t
+	}
+	raw := strings.Clone(key)
+	closed := slices.Clone(next)
+	m.closure(closed)
+	t := m.intern(closed)
+	if t != transOverflow {
+		m.rawIndex[raw] = t
+	}
 	m.trans[i] = t
 	return t
 }

@@ -36,7 +36,7 @@ func (c charSet) key() string {
 	if c.neg {
 		return "^" + string(c.runes)
 	}
-	return string(c.runes)
+	return "+" + string(c.runes)
 }
 
 // nfa is a nondeterministic automaton with epsilon moves. One nfa holds
@@ -259,4 +259,46 @@ func (a alphabet) class(r rune) int32 {
 		return c
 	}
 	return a.other
+}
+
+// run reports whether the language l of n accepts s.
+func (n *nfa) run(l language, s string) bool {
+	cur := n.closeOver(l.starts)
+	for _, r := range s {
+		var next []int32
+		for _, st := range cur {
+			for _, e := range n.edges[st] {
+				if n.sets[e.set].contains(r) {
+					next = append(next, e.to)
+				}
+			}
+		}
+		if cur = n.closeOver(next); len(cur) == 0 {
+			return false
+		}
+	}
+	for _, st := range cur {
+		if slices.Contains(l.finals, st) {
+			return true
+		}
+	}
+	return false
+}
+
+// closeOver returns the epsilon closure of states, without duplicates.
+func (n *nfa) closeOver(states []int32) []int32 {
+	seen := map[int32]bool{}
+	var out []int32
+	stack := slices.Clone(states)
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+		stack = append(stack, n.eps[s]...)
+	}
+	return out
 }

@@ -101,17 +101,15 @@ func lowerAll(ss []string) []string {
 	return out
 }
 
-// Contains reports whether s is in the universe.
+// Contains reports whether s is in the universe, by running its
+// nondeterministic automaton directly (no determinisation).
 func (u Universe) Contains(s string) bool {
 	n := newNFA()
-	m := newMachine(n, []language{u.build(n), n.addGlobs(compileAll(u.exclude))}, DefaultMaxStates)
-	d := int32(0)
-	for _, r := range s {
-		if d = m.step(d, m.alpha.class(r)); d < 0 {
-			return false
-		}
+	in := n.run(u.build(n), s)
+	if len(u.exclude) == 0 {
+		return in
 	}
-	return m.accepts(d, 0) && !m.accepts(d, 1)
+	return in && !n.run(n.addGlobs(compileAll(u.exclude)), s)
 }
 
 func compileAll(patterns []string) []glob {
