@@ -25,8 +25,8 @@ type Universe struct {
 func (u Universe) Name() string { return u.name }
 
 // KMSKeys is every KMS key ARN
-// arn:PARTITION:kms:REGION:ACCOUNT:key/ID where REGION is one or more of
-// [a-z0-9-], ACCOUNT is 12 digits and ID is a lower-case uuid
+// arn:PARTITION:kms:REGION:ACCOUNT:key/ID where REGION has the shape of
+// every AWS region, [a-z]+(-[a-z]+)+-[0-9]+, ACCOUNT is 12 digits and ID is a lower-case uuid
 // (8-4-4-4-12 hex) or "mrk-" and 32 hex digits (multi-Region keys). An
 // empty partition means any of KnownPartitions; a policy only ever acts in
 // its own partition, so pin it when you know it (KMS.1 uses "aws").
@@ -48,7 +48,14 @@ func KMSKeys(partition string) Universe {
 				b.oneOfWords(knownPartitions...)
 			}
 			hex := oneOf("0123456789abcdef")
-			b.lit(":kms:").plus(oneOf("abcdefghijklmnopqrstuvwxyz0123456789-")).lit(":")
+			// A region: letters, one or more -letters groups, then -digits
+			// (us-east-1, us-gov-west-1, eusc-de-east-1).
+			letters := oneOf("abcdefghijklmnopqrstuvwxyz")
+			b.lit(":kms:").plus(letters)
+			loop := b.cur
+			b.lit("-").plus(letters)
+			b.n.epsilon(b.cur, loop)
+			b.lit("-").plus(oneOf("0123456789")).lit(":")
 			b.repeat(oneOf("0123456789"), 12).lit(":key/")
 			b.alternatives(
 				func(s *seq) {
