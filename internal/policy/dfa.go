@@ -36,6 +36,10 @@ type machine struct {
 	adjDone   []bool
 	rawIndex  map[string]int32 // successor sets before closure -> DFA state
 	scratch   []uint64
+
+	bfsParent []adjEdge // reusable search buffers
+	bfsSeen   []bool
+	bfsQueue  []int32
 }
 
 const (
@@ -230,6 +234,11 @@ func (m *machine) accepts(d int32, li int) bool {
 	return m.accept[int(d)*m.accWords+li/64]&(1<<(li%64)) != 0
 }
 
+// acceptSet returns the languages DFA state d accepts, as a bit set.
+func (m *machine) acceptSet(d int32) []uint64 {
+	return m.accept[int(d)*m.accWords : int(d+1)*m.accWords]
+}
+
 func (m *machine) inUniverse(b []uint64) bool {
 	for w, word := range b {
 		if word&m.live[w] != 0 {
@@ -275,10 +284,14 @@ func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
 // was reached first, in which case the answers are incomplete.
 func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflow bool) {
 	words = make([]*string, len(wants))
-	parent := make([]adjEdge, len(m.sets))
-	seen := make([]bool, len(m.sets))
+	// The buffers are reused across searches (the Analyzer serialises
+	// them); they grow when the search interns new states.
+	parent, seen, queue := m.bfsParent[:0], m.bfsSeen[:0], m.bfsQueue[:0]
+	parent = append(parent, make([]adjEdge, len(m.sets))...)
+	seen = append(seen, make([]bool, len(m.sets))...)
+	defer func() { m.bfsParent, m.bfsSeen, m.bfsQueue = parent, seen, queue }()
 	seen[0] = true
-	queue := []int32{0}
+	queue = append(queue, 0)
 	missing := len(wants)
 	for head := 0; head < len(queue) && missing > 0; head++ {
 		d := queue[head]
@@ -322,7 +335,7 @@ func (m *machine) search(want func(d int32) bool) (word string, found, overflow 
 
 // spell reads the word leading to d off the BFS parent links.
 func (m *machine) spell(d int32, parent []adjEdge) string {
-	var rs []rune
+	rs := make([]rune, 0, 96)
 	for d != 0 {
 		rs = append(rs, m.alpha.reps[parent[d].class])
 		d = parent[d].to

@@ -55,6 +55,33 @@ type SetAnswer struct {
 	Reason string // why the verdict is UNKNOWN
 }
 
+// termMask is a disjunction of terms as bit masks over languages: it holds
+// when some language of pos is accepted or some language of neg is not.
+type termMask struct {
+	pos, neg []uint64
+}
+
+func newTermMask(words int) termMask {
+	return termMask{pos: make([]uint64, words), neg: make([]uint64, words)}
+}
+
+func (t termMask) add(x term) {
+	if x.negate {
+		t.neg[x.lang/64] |= 1 << (x.lang % 64)
+	} else {
+		t.pos[x.lang/64] |= 1 << (x.lang % 64)
+	}
+}
+
+func (t termMask) any(acc []uint64) bool {
+	for w, a := range acc {
+		if a&t.pos[w] != 0 || ^a&t.neg[w] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // term is "the resource is in language lang", negated for NotResource.
 type term struct {
 	lang   int
@@ -106,36 +133,29 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.machineFor(u, q)
-	in := func(d int32, t term) bool { return m.accepts(d, t.lang) != t.negate }
+	// Each bound is "some counted Allow term holds and no counted Deny
+	// term does"; compiled to bit masks over the accepted languages, one
+	// state is judged with a few word operations.
+	upperAllow, upperDeny := newTermMask(m.accWords), newTermMask(m.accWords)
+	lowerAllow, lowerDeny := newTermMask(m.accWords), newTermMask(m.accWords)
+	for _, s := range allows {
+		upperAllow.add(s.large)
+		if !s.ev.Conditional {
+			lowerAllow.add(s.small)
+		}
+	}
+	for _, s := range denies {
+		lowerDeny.add(s.large)
+		if !s.ev.Conditional {
+			upperDeny.add(s.small)
+		}
+	}
 	allowed := func(d int32, upper bool) bool {
-		if m.accepts(d, 1) { // excluded from the universe
-			return false
+		acc := m.acceptSet(d)
+		if upper {
+			return upperAllow.any(acc) && !upperDeny.any(acc)
 		}
-		for _, s := range denies {
-			if upper && s.ev.Conditional {
-				continue
-			}
-			t := s.large
-			if upper {
-				t = s.small
-			}
-			if in(d, t) {
-				return false
-			}
-		}
-		for _, s := range allows {
-			if !upper && s.ev.Conditional {
-				continue
-			}
-			t := s.small
-			if upper {
-				t = s.large
-			}
-			if in(d, t) {
-				return true
-			}
-		}
-		return false
+		return lowerAllow.any(acc) && !lowerDeny.any(acc)
 	}
 	inU := func(d int32) bool { return !m.accepts(d, 1) }
 
