@@ -1,0 +1,99 @@
+package policy
+
+import "slices"
+
+// adjEdge is a transition to a DFA state that is still inside the
+// universe, labelled with the first class (in witness order) leading there.
+type adjEdge struct {
+	to    int32
+	class int32
+}
+
+// successors returns the distinct successors of d that stay inside the
+// universe, computing and caching them on first use. Most classes lead to
+// the same few states, so walking this list is much cheaper than walking
+// every class. ok is false when the state cap was reached.
+func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
+	if m.adjDone[d] {
+		return m.adj[d], true
+	}
+	var out []adjEdge
+	for _, c := range m.order {
+		t := m.step(d, c)
+		if t == transOverflow {
+			return nil, false
+		}
+		if !m.liveState[t] || slices.ContainsFunc(out, func(e adjEdge) bool { return e.to == t }) {
+			continue
+		}
+		out = append(out, adjEdge{to: t, class: c})
+	}
+	m.adj[d], m.adjDone[d] = out, true
+	return out, true
+}
+
+// explore finds, by one breadth-first search over the universe, a shortest
+// word of the universe satisfying each of wants (nil when none does). It
+// stops as soon as every want is met. overflow reports that the state cap
+// was reached first, in which case the answers are incomplete.
+func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflow bool) {
+	words = make([]*string, len(wants))
+	// The buffers are reused across searches (the Analyzer serialises
+	// them); they grow when the search interns new states.
+	parent, seen, queue := m.bfsParent[:0], m.bfsSeen[:0], m.bfsQueue[:0]
+	parent = append(parent, make([]adjEdge, len(m.sets))...)
+	seen = append(seen, make([]bool, len(m.sets))...)
+	defer func() { m.bfsParent, m.bfsSeen, m.bfsQueue = parent, seen, queue }()
+	seen[0] = true
+	queue = append(queue, 0)
+	missing := len(wants)
+	for head := 0; head < len(queue) && missing > 0; head++ {
+		d := queue[head]
+		if m.accepts(d, 0) {
+			for i, want := range wants {
+				if words[i] == nil && want(d) {
+					w := m.spell(d, parent)
+					words[i] = &w
+					missing--
+				}
+			}
+		}
+		edges, ok := m.successors(d)
+		if !ok {
+			return words, true
+		}
+		for _, e := range edges {
+			if int(e.to) >= len(seen) {
+				seen = append(seen, make([]bool, len(m.sets)-len(seen))...)
+				parent = append(parent, make([]adjEdge, len(m.sets)-len(parent))...)
+			}
+			if seen[e.to] {
+				continue
+			}
+			seen[e.to] = true
+			parent[e.to] = adjEdge{to: d, class: e.class}
+			queue = append(queue, e.to)
+		}
+	}
+	return words, false
+}
+
+// search finds a shortest word of the universe satisfying want.
+func (m *machine) search(want func(d int32) bool) (word string, found, overflow bool) {
+	words, over := m.explore(want)
+	if words[0] == nil {
+		return "", false, over
+	}
+	return *words[0], true, over
+}
+
+// spell reads the word leading to d off the BFS parent links.
+func (m *machine) spell(d int32, parent []adjEdge) string {
+	rs := make([]rune, 0, 96)
+	for d != 0 {
+		rs = append(rs, m.alpha.reps[parent[d].class])
+		d = parent[d].to
+	}
+	slices.Reverse(rs)
+	return string(rs)
+}
