@@ -247,4 +247,3 @@ func (m *machine) inUniverse(b []uint64) bool {
 	}
 	return false
 }
-

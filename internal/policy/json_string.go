@@ -97,4 +97,3 @@ func (p *jsonParser) hex4() (rune, error) {
 	p.pos += 4
 	return rune(v), nil
 }
-
