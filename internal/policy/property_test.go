@@ -77,7 +77,7 @@ func TestSetAnswersAgreeWithEvaluation(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	an := NewAnalyzer(0)
 	u := KMSKeys("aws")
-	for i := range 200 {
+	for i := range 120 {
 		var stmts []string
 		for range 1 + r.IntN(4) {
 			stmts = append(stmts, randomStatement(r))
@@ -140,6 +140,21 @@ func TestSetAnswersAgreeWithEvaluation(t *testing.T) {
 			}
 			if !anyAns.LowerBound && low {
 				fail("lower bound says no key, but %s is allowed in the lower-bound context", arn)
+			}
+		}
+		// Outside the trusted account: the witness must be foreign and
+		// allowed, and with no witness no sampled foreign key is allowed.
+		outside := KMSKeysOutside("aws", []string{"111122223333"})
+		out, err := an.AllowsAny(p, "kms:Decrypt", outside)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.UpperBound && (!outside.Contains(out.Witness) || !allowed(out.Witness, upperCtx)) {
+			fail("outside witness %s is trusted or not allowed", out.Witness)
+		}
+		for _, arn := range samples {
+			if !out.UpperBound && outside.Contains(arn) && allowed(arn, upperCtx) {
+				fail("no foreign key allowed, yet %s is", arn)
 			}
 		}
 		if all.LowerBound && !all.UpperBound || anyAns.LowerBound && !anyAns.UpperBound {

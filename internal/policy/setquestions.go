@@ -170,8 +170,8 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 		ans.UpperBound, ans.LowerBound = upperW == nil, lowerW == nil
 	} else {
 		ws, o := m.explore(
-			func(d int32) bool { return allowed(d, true) },
-			func(d int32) bool { return allowed(d, false) })
+			func(d int32) bool { return inU(d) && allowed(d, true) },
+			func(d int32) bool { return inU(d) && allowed(d, false) })
 		upperW, lowerW, over = ws[0], ws[1], o
 		ans.UpperBound, ans.LowerBound = upperW != nil, lowerW != nil
 	}
