@@ -91,7 +91,7 @@ func writeAnswerDetail(b *strings.Builder, a answerJSON) {
 		fmt.Fprintf(b, "    %s: %s\n", a.WitnessMeaning, a.Witness)
 		covering := refList(a.WitnessStatements)
 		if len(a.WitnessStatements) == 0 {
-			covering = "none (no Allow statement for the action covers it)"
+			covering = "none (no statement for the action applies to it)"
 		}
 		fmt.Fprintf(b, "    statements covering it: %s\n", covering)
 	}
