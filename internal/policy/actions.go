@@ -38,6 +38,9 @@ func (a *Analyzer) CoverAction(st *Statement, pattern string) ActionCoverage {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.machineFor(u, q)
+	if m == nil {
+		return ActionCoverage{Pattern: pattern, Coverage: CoverageUnknown}
+	}
 	covered := func(d int32) bool { return m.accepts(d, lang) != st.NotAction }
 	ex, some, over1 := m.search(covered)
 	miss, notAll, over2 := m.search(func(d int32) bool { return !covered(d) })

@@ -59,8 +59,9 @@ func (q *questionLangs) add(key string, compile func() []glob) int {
 	return i
 }
 
-// machineFor returns the (cached) machine for a universe and languages.
-// The caller must hold a.mu.
+// machineFor returns the (cached) machine for a universe and languages,
+// or nil when the patterns are too large to decide. The caller must hold
+// a.mu.
 func (a *Analyzer) machineFor(u Universe, q *questionLangs) *machine {
 	var kb strings.Builder
 	kb.WriteString(u.key)
@@ -83,6 +84,9 @@ func (a *Analyzer) machineFor(u Universe, q *questionLangs) *machine {
 		langs = append(langs, n.addGlobs(s.compile()))
 	}
 	m := newMachine(n, langs, a.maxStates)
+	if m == nil {
+		return nil
+	}
 	if len(a.cache) >= maxCachedMachines {
 		clear(a.cache)
 	}

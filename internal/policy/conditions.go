@@ -13,13 +13,29 @@ import (
 // condition keys are case-insensitive.
 type lowerContext map[string][]string
 
-// negatedBases maps each negated operator to the positive one it negates.
-// AWS evaluates a negated operator with several values as NOR, and as true
+// positiveOf returns the positive operator a negated one negates. AWS
+// evaluates a negated operator with several values as NOR, and as true
 // when the key is absent.
-var negatedBases = map[string]string{
-	"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-	"StringNotLike": "StringLike", "NumericNotEquals": "NumericEquals", "DateNotEquals": "DateEquals",
-	"NotIpAddress": "IpAddress", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike",
+func positiveOf(op string) (string, bool) {
+	switch op {
+	case "StringNotEquals":
+		return "StringEquals", true
+	case "StringNotEqualsIgnoreCase":
+		return "StringEqualsIgnoreCase", true
+	case "StringNotLike":
+		return "StringLike", true
+	case "NumericNotEquals":
+		return "NumericEquals", true
+	case "DateNotEquals":
+		return "DateEquals", true
+	case "NotIpAddress":
+		return "IpAddress", true
+	case "ArnNotEquals":
+		return "ArnEquals", true
+	case "ArnNotLike":
+		return "ArnLike", true
+	}
+	return op, false
 }
 
 // evalCondition decides one condition against the request context, with
@@ -37,10 +53,7 @@ func evalCondition(c Condition, ctx lowerContext, variables bool) bool {
 		}
 		return false
 	}
-	positive, negated := negatedBases[c.Base]
-	if !negated {
-		positive = c.Base
-	}
+	positive, negated := positiveOf(c.Base)
 	single := func(v string) bool {
 		m := false
 		for _, pv := range c.Values {

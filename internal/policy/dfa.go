@@ -47,10 +47,18 @@ const (
 	transOverflow = -2
 )
 
+// maxNFACells bounds NFA states times alphabet classes, the size of the
+// successor table, so that a huge policy cannot exhaust memory.
+const maxNFACells = 4 << 20
+
 // newMachine prepares a machine for the languages of n; langs[0] must be
-// the universe, whose states bound every search.
+// the universe, whose states bound every search. It returns nil when the
+// automaton would exceed maxNFACells.
 func newMachine(n *nfa, langs []language, maxStates int) *machine {
 	alpha := n.classify()
+	if len(n.edges)*len(alpha.reps) > maxNFACells {
+		return nil
+	}
 	m := &machine{
 		alpha:     alpha,
 		nClasses:  len(alpha.reps),

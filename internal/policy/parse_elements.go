@@ -63,17 +63,21 @@ func isAccountID(s string) bool {
 	return true
 }
 
-// conditionBases lists every condition operator family AWS defines.
-var conditionBases = map[string]bool{
-	"StringEquals": true, "StringNotEquals": true, "StringEqualsIgnoreCase": true,
-	"StringNotEqualsIgnoreCase": true, "StringLike": true, "StringNotLike": true,
-	"NumericEquals": true, "NumericNotEquals": true, "NumericLessThan": true,
-	"NumericLessThanEquals": true, "NumericGreaterThan": true, "NumericGreaterThanEquals": true,
-	"DateEquals": true, "DateNotEquals": true, "DateLessThan": true,
-	"DateLessThanEquals": true, "DateGreaterThan": true, "DateGreaterThanEquals": true,
-	"Bool": true, "BinaryEquals": true, "IpAddress": true, "NotIpAddress": true,
-	"ArnEquals": true, "ArnLike": true, "ArnNotEquals": true, "ArnNotLike": true,
-	"Null": true,
+// isConditionBase reports whether op is a condition operator family AWS
+// defines (without qualifier or IfExists suffix).
+func isConditionBase(op string) bool {
+	switch op {
+	case "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+		"StringLike", "StringNotLike",
+		"NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
+		"NumericGreaterThan", "NumericGreaterThanEquals",
+		"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals",
+		"DateGreaterThan", "DateGreaterThanEquals",
+		"Bool", "BinaryEquals", "IpAddress", "NotIpAddress",
+		"ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null":
+		return true
+	}
+	return false
 }
 
 // splitOperator splits "ForAnyValue:StringLikeIfExists" into its parts.
@@ -88,7 +92,7 @@ func splitOperator(op string) (base string, set SetQualifier, ifExists bool, ok 
 	if b, found := strings.CutSuffix(base, "IfExists"); found && b != "Null" {
 		base, ifExists = b, true
 	}
-	return base, set, ifExists, conditionBases[base]
+	return base, set, ifExists, isConditionBase(base)
 }
 
 // conditions reads a Condition block.

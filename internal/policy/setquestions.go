@@ -133,6 +133,11 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.machineFor(u, q)
+	if m == nil {
+		ans.Verdict = Unknown
+		ans.Reason = "the patterns are too large to decide"
+		return ans, nil
+	}
 	// Each bound is "some counted Allow term holds and no counted Deny
 	// term does"; compiled to bit masks over the accepted languages, one
 	// state is judged with a few word operations.

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestOutsideTrusted(t *testing.T) {
 		{"exclusion of one key", doc(`{"Effect":"Allow","Action":"kms:Decrypt","NotResource":"` + oneKey + `"}`), Yes, "arn:aws:kms:a-a-0:000000000000:key/"},
 		{"own account only", doc(allow(`"kms:Decrypt"`, `"arn:aws:kms:*:111122223333:key/*"`)), No, ""},
 		{"own and one foreign account", doc(allow(`"kms:Decrypt"`, `["arn:aws:kms:*:111122223333:key/*","arn:aws:kms:*:444455556666:key/*"]`)), Yes, "arn:aws:kms:a-a-0:444455556666:key/"},
-		{"conditional foreign", doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",`+condVia+`}`), Conditional, "arn:aws:kms:a-a-0:000000000000:"},
+		{"conditional foreign", doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",` + condVia + `}`), Conditional, "arn:aws:kms:a-a-0:000000000000:"},
 		{"denied outside", doc(allow(`"kms:*"`, `"*"`), `{"Effect":"Deny","Action":"kms:*","NotResource":"arn:aws:kms:*:111122223333:*"}`), No, ""},
 	}
 	an := NewAnalyzer(0)
@@ -130,5 +131,20 @@ func TestCoverAction(t *testing.T) {
 				t.Errorf("CoverAction mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestHugePatternsGiveUnknown(t *testing.T) {
+	var pats []string
+	for i := range 3000 {
+		pats = append(pats, fmt.Sprintf(`"arn:aws:kms:*:*:key/%08x-%s"`, i, strings.Repeat("0123456789abcdef", 4)))
+	}
+	p := mustParse(t, doc(allow(`"kms:Decrypt"`, "["+strings.Join(pats, ",")+"]")))
+	got, err := NewAnalyzer(0).AllowsAll(p, "kms:Decrypt", KMSKeys("aws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Verdict != Unknown || got.Reason == "" {
+		t.Errorf("verdict %s (%q), want UNKNOWN with a reason", got.Verdict, got.Reason)
 	}
 }
