@@ -98,7 +98,7 @@ func (p *Policy) Evaluate(req Request) Decision {
 
 func (p *Policy) evalStatement(st *Statement, req Request, ctx lowerContext) StatementResult {
 	r := StatementResult{Index: st.Index, Ref: st.Ref(), Effect: st.Effect, Match: MatchDirect}
-	if !st.matchesAction(req.Action) {
+	if !st.MatchesAction(req.Action) {
 		r.Reason = "action " + req.Action + " is not in its " + actionElement(st)
 		return r
 	}
@@ -141,9 +141,9 @@ func actionElement(st *Statement) string {
 	return "Action"
 }
 
-// matchesAction reports whether the statement's Action/NotAction covers
+// MatchesAction reports whether the statement's Action/NotAction covers
 // the action. Action names compare case-insensitively.
-func (st *Statement) matchesAction(action string) bool {
+func (st *Statement) MatchesAction(action string) bool {
 	in := false
 	for _, a := range st.Actions {
 		if matchPattern(a, action, true) {

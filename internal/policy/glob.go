@@ -162,6 +162,12 @@ func runeEqual(a, b rune, fold bool) bool {
 	return fold && strings.EqualFold(string(a), string(b))
 }
 
+// WildcardMatch reports whether s matches pattern, where '*' matches any
+// run of characters (including ':' and '/') and '?' exactly one, as in the
+// Action and Resource elements; foldCase compares case-insensitively (for
+// action names). Policy variables are not interpreted.
+func WildcardMatch(pattern, s string, foldCase bool) bool { return matchPattern(pattern, s, foldCase) }
+
 // matchPattern matches s against a pattern with * and ? (no variables)
 // without compiling or allocating; fold compares case-insensitively. Like
 // glob.match it only backtracks to the most recent '*'.

@@ -61,16 +61,16 @@ type Statement struct {
 }
 
 // Ref names the statement for people: its Sid, or "#<index>" without one.
-func (s *Statement) Ref() string {
-	if s.Sid != "" {
-		return s.Sid
+func (st *Statement) Ref() string {
+	if st.Sid != "" {
+		return st.Sid
 	}
-	return "#" + strconv.Itoa(s.Index)
+	return "#" + strconv.Itoa(st.Index)
 }
 
 // Conditional reports whether the statement has a Condition block, so that
 // whether it applies depends on the request context.
-func (s *Statement) Conditional() bool { return len(s.Conditions) > 0 }
+func (st *Statement) Conditional() bool { return len(st.Conditions) > 0 }
 
 // Principals is a Principal or NotPrincipal element. Account-id shorthand
 // ("111122223333") is expanded to the account root ARN at parse time.

@@ -117,7 +117,7 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 	var allows, denies []stmtTerms
 	for i := range p.Statements {
 		st := &p.Statements[i]
-		if !st.matchesAction(action) {
+		if !st.MatchesAction(action) {
 			continue
 		}
 		t := resourceTerms(st, q, p.VariablesEnabled())
