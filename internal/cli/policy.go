@@ -177,7 +177,7 @@ func readPolicyInput(a *app, path string) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read policy: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read-only: a close error loses nothing
 		r = f
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxPolicyBytes+1))

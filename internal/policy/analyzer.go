@@ -16,7 +16,7 @@ type Analyzer struct {
 }
 
 // maxCachedMachines bounds the cache; when full it is emptied.
-const maxCachedMachines = 512
+const maxCachedMachines = 128
 
 // NewAnalyzer returns an Analyzer whose questions build at most maxStates
 // deterministic states each (DefaultMaxStates when <= 0) before answering

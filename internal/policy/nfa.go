@@ -21,12 +21,6 @@ func oneOf(s string) charSet {
 	return charSet{runes: slices.Compact(rs)}
 }
 
-func noneOf(s string) charSet {
-	c := oneOf(s)
-	c.neg = true
-	return c
-}
-
 func (c charSet) contains(r rune) bool {
 	_, found := slices.BinarySearch(c.runes, r)
 	return found != c.neg

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -84,14 +85,16 @@ func ParseWith(data []byte, opts ParseOptions) (*Policy, error) {
 }
 
 func offsetOf(err error) int {
-	if se, ok := err.(*jsonSyntaxError); ok {
+	var se *jsonSyntaxError
+	if errors.As(err, &se) {
 		return se.off
 	}
 	return 0
 }
 
 func pathOf(err error) string {
-	if se, ok := err.(*jsonSyntaxError); ok {
+	var se *jsonSyntaxError
+	if errors.As(err, &se) {
 		return se.path
 	}
 	return ""

@@ -113,7 +113,7 @@ func TestParseErrors(t *testing.T) {
 		{"not an object", `[]`, `line 1, column 1 (offset 0): a policy document must be a JSON object, got array`},
 		{"no statement", `{"Version":"2012-10-17"}`, `line 1, column 1 (offset 0): the policy has no Statement element`},
 		{"bad version", `{"Version":"2012-10-18","Statement":[]}`, `Version: line 1, column 12 (offset 11): Version must be "2012-10-17" or "2008-10-17"`},
-		{"unknown element", `{"Statment":[]}`, `Statment: line 1, column 2 (offset 1): unknown policy element "Statment" (want Version, Id or Statement)`},
+		{"unknown element", `{"Statements":[]}`, `Statements: line 1, column 2 (offset 1): unknown policy element "Statements" (want Version, Id or Statement)`},
 		{"duplicate top-level key", "{\"Statement\":[],\n \"Statement\":[]}", `line 2, column 2 (offset 18): duplicate key "Statement" in object`},
 		{"statement not object", `{"Statement":["x"]}`, `Statement[0]: line 1, column 15 (offset 14): a statement must be an object, got string`},
 		{"no effect", `{"Statement":[{"Action":"*","Resource":"*"}]}`, `Statement[0]: line 1, column 15 (offset 14): the statement has no Effect`},
