@@ -49,7 +49,8 @@ URL-encoded form AWS APIs return; "-" reads standard input) and reports:
 
   - a summary of its statements;
   - for each blocked action (--action; default kms:Decrypt and
-    kms:ReEncryptFrom, as Security Hub KMS.1/KMS.2 use), whether the policy
+    kms:ReEncryptFrom, as Security Hub KMS.1/KMS.2 use; a pattern such as
+    kms:ReEncrypt* asks about any action it matches), whether the policy
     allows it on ALL KMS keys, decided exactly over the wildcard patterns,
     with an upper bound (conditional Allows count, conditional Denies do not)
     and a lower bound (the reverse), the deciding statements and a shortest
@@ -74,7 +75,7 @@ or bad flags, 4 when the file cannot be read.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.actions, "action", policy.DefaultBlockedActions(), "blocked action to decide on all KMS keys (repeatable)")
+	f.StringArrayVar(&o.actions, "action", policy.DefaultBlockedActions(), "blocked action or action pattern (kms:ReEncrypt*) to decide on all KMS keys (repeatable)")
 	f.StringArrayVar(&o.trusted, "trusted-account", nil, "12-digit account id whose keys may be used (repeatable)")
 	f.StringVar(&o.partition, "partition", "aws", `partition of the key ARNs; "" for any known partition`)
 	f.StringVar(&o.format, "format", "text", "output format: text or json")
@@ -92,8 +93,8 @@ func runPolicyCheck(a *app, path string, o policyCheckOptions) error {
 		return usageErrorf("--format %q: want text or json", o.format)
 	}
 	for _, act := range o.actions {
-		if act == "" || strings.ContainsAny(act, "*?") {
-			return usageErrorf("--action %q: want a concrete action name such as kms:Decrypt", act)
+		if act == "" || !strings.Contains(act, ":") && act != "*" {
+			return usageErrorf("--action %q: want an action such as kms:Decrypt or a pattern such as kms:ReEncrypt*", act)
 		}
 	}
 	req, err := o.request()

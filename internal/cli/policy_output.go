@@ -47,6 +47,7 @@ type evidenceJSON struct {
 type answerJSON struct {
 	Question          string         `json:"question"`
 	Action            string         `json:"action"`
+	ExampleAction     string         `json:"example_action"`
 	Universe          string         `json:"universe"`
 	Verdict           string         `json:"verdict"`
 	UpperBound        bool           `json:"upper_bound"`
@@ -150,7 +151,7 @@ func toEvidence(evs []policy.Evidence) []evidenceJSON {
 }
 
 func toAnswer(a policy.SetAnswer) answerJSON {
-	return answerJSON{Question: a.Question, Action: a.Action, Universe: a.Universe, Verdict: string(a.Verdict),
+	return answerJSON{Question: a.Question, Action: a.Action, ExampleAction: a.ExampleAction, Universe: a.Universe, Verdict: string(a.Verdict),
 		UpperBound: a.UpperBound, LowerBound: a.LowerBound, Witness: a.Witness, WitnessMeaning: a.WitnessMeaning,
 		WitnessStatements: toEvidence(a.WitnessStatements), Allows: toEvidence(a.Allows), Denies: toEvidence(a.Denies), Reason: a.Reason}
 }

@@ -41,8 +41,14 @@ func writeCheckText(w io.Writer, r checkResult) error {
 		if a.UpperBound {
 			kms1 = "FAIL"
 		}
-		fmt.Fprintf(&b, "  allowed on %s: %s (upper bound %s, lower bound %s) -> KMS.1/KMS.2 %s\n",
+		if strings.EqualFold(ba.Action, "kms:Decrypt") || strings.EqualFold(ba.Action, "kms:ReEncryptFrom") {
+			kms1 = "KMS.1/KMS.2 " + kms1
+		}
+		fmt.Fprintf(&b, "  allowed on %s: %s (upper bound %s, lower bound %s) -> %s\n",
 			a.Universe, a.Verdict, yesNo(a.UpperBound), yesNo(a.LowerBound), kms1)
+		if a.ExampleAction != "" && !strings.EqualFold(a.ExampleAction, ba.Action) {
+			fmt.Fprintf(&b, "    for the action %s (the strongest answer over the actions matching %s)\n", a.ExampleAction, ba.Action)
+		}
 		writeAnswerDetail(&b, a)
 		if o := ba.OutsideTrusted; o != nil {
 			fmt.Fprintf(&b, "  allowed on some key %s: %s (upper bound %s, lower bound %s)\n",
@@ -96,7 +102,7 @@ func writeAnswerDetail(b *strings.Builder, a answerJSON) {
 		fmt.Fprintf(b, "    statements covering it: %s\n", covering)
 	}
 	if len(a.Allows)+len(a.Denies) > 0 {
-		fmt.Fprintf(b, "    allows for %s: %s; denies: %s\n", a.Action, refList(a.Allows), refList(a.Denies))
+		fmt.Fprintf(b, "    allows for %s: %s; denies: %s\n", a.ExampleAction, refList(a.Allows), refList(a.Denies))
 	}
 }
 

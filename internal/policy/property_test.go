@@ -157,6 +157,21 @@ func TestSetAnswersAgreeWithEvaluation(t *testing.T) {
 				fail("no foreign key allowed, yet %s is", arn)
 			}
 		}
+		// A pattern's answer is the strongest over its actions.
+		rank := map[Verdict]int{No: 0, Unknown: 1, Conditional: 2, Yes: 3}
+		pat, err := an.AllowsAll(p, "kms:*", u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, act := range []string{"kms:Decrypt", "kms:Encrypt", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:De"} {
+			c, err := an.AllowsAll(p, act, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rank[c.Verdict] > rank[pat.Verdict] {
+				fail("kms:* answers %s but %s answers %s", pat.Verdict, act, c.Verdict)
+			}
+		}
 		if all.LowerBound && !all.UpperBound || anyAns.LowerBound && !anyAns.UpperBound {
 			fail("lower bound holds without the upper bound")
 		}

@@ -32,12 +32,11 @@ func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
 	return out, true
 }
 
-// explore finds, by one breadth-first search over the universe, a shortest
-// word of the universe satisfying each of wants (nil when none does). It
-// stops as soon as every want is met. overflow reports that the state cap
-// was reached first, in which case the answers are incomplete.
-func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflow bool) {
-	words = make([]*string, len(wants))
+// walk visits the states of the universe in breadth-first order and calls
+// visit on each state that accepts a word of the universe, with a function
+// that spells a shortest such word. It stops when visit returns true, and
+// reports overflow when the state cap was reached first.
+func (m *machine) walk(visit func(d int32, word func() string) bool) (overflow bool) {
 	// The buffers are reused across searches (the Analyzer serialises
 	// them); they grow when the search interns new states.
 	parent, seen, queue := m.bfsParent[:0], m.bfsSeen[:0], m.bfsQueue[:0]
@@ -46,21 +45,14 @@ func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflo
 	defer func() { m.bfsParent, m.bfsSeen, m.bfsQueue = parent, seen, queue }()
 	seen[0] = true
 	queue = append(queue, 0)
-	missing := len(wants)
-	for head := 0; head < len(queue) && missing > 0; head++ {
+	for head := 0; head < len(queue); head++ {
 		d := queue[head]
-		if m.accepts(d, 0) {
-			for i, want := range wants {
-				if words[i] == nil && want(d) {
-					w := m.spell(d, parent)
-					words[i] = &w
-					missing--
-				}
-			}
+		if m.accepts(d, 0) && visit(d, func() string { return m.spell(d, parent) }) {
+			return false
 		}
 		edges, ok := m.successors(d)
 		if !ok {
-			return words, true
+			return true
 		}
 		for _, e := range edges {
 			if int(e.to) >= len(seen) {
@@ -75,7 +67,26 @@ func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflo
 			queue = append(queue, e.to)
 		}
 	}
-	return words, false
+	return false
+}
+
+// explore finds a shortest word of the universe satisfying each of wants
+// (nil when none does), in one breadth-first search that stops as soon as
+// every want is met. With overflow the answers are incomplete.
+func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflow bool) {
+	words = make([]*string, len(wants))
+	missing := len(wants)
+	overflow = m.walk(func(d int32, word func() string) bool {
+		for i, want := range wants {
+			if words[i] == nil && want(d) {
+				w := word()
+				words[i] = &w
+				missing--
+			}
+		}
+		return missing == 0
+	})
+	return words, overflow
 }
 
 // search finds a shortest word of the universe satisfying want.

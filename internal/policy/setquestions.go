@@ -34,7 +34,11 @@ type Evidence struct {
 // SetAnswer is the answer to a set question with its evidence.
 type SetAnswer struct {
 	Question string // "all" (is every resource allowed) or "any" (is some resource allowed)
-	Action   string
+	Action   string // as asked; may be a wildcard pattern
+	// ExampleAction is the action the answer is about: the action asked,
+	// or for a pattern a shortest (lower-case) action with the strongest
+	// answer.
+	ExampleAction string
 	Universe string
 	Verdict  Verdict
 	// UpperBound is the answer when every conditional Allow applies and no
@@ -97,27 +101,39 @@ type stmtTerms struct {
 }
 
 // AllowsAll answers "for action, is every resource in u allowed by p?"
-// over the condition-free part, exactly. action must be a concrete action
-// name (no wildcards).
+// over the condition-free part, exactly. action may be a wildcard pattern
+// (as in AWS Config's blockedActionsPatterns): the question is then "is
+// there an action matching it that is allowed on every resource?", and
+// ExampleAction names the action the answer is about.
 func (a *Analyzer) AllowsAll(p *Policy, action string, u Universe) (SetAnswer, error) {
 	return a.ask(p, action, u, "all")
 }
 
-// AllowsAny answers "for action, is some resource in u allowed by p?".
+// AllowsAny answers "for action, is some resource in u allowed by p?"
+// (for a pattern: by some action matching it).
 func (a *Analyzer) AllowsAny(p *Policy, action string, u Universe) (SetAnswer, error) {
 	return a.ask(p, action, u, "any")
 }
 
 func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (SetAnswer, error) {
-	if action == "" || strings.ContainsAny(action, "*?") {
-		return SetAnswer{}, fmt.Errorf("set questions need a concrete action name, got %q", action)
+	if action == "" {
+		return SetAnswer{}, fmt.Errorf("set questions need an action")
 	}
-	ans := SetAnswer{Question: question, Action: action, Universe: u.name}
+	if strings.ContainsAny(action, "*?") {
+		return a.askPattern(p, action, u, question), nil
+	}
+	return a.askFor(p, action, func(i int) bool { return p.Statements[i].MatchesAction(action) }, u, question), nil
+}
+
+// askFor answers a question for the statements that applies selects (by
+// position): those whose action element covers the action asked about.
+func (a *Analyzer) askFor(p *Policy, action string, applies func(i int) bool, u Universe, question string) SetAnswer {
+	ans := SetAnswer{Question: question, Action: action, ExampleAction: action, Universe: u.name}
 	q := newQuestionLangs()
 	var allows, denies []stmtTerms
 	for i := range p.Statements {
 		st := &p.Statements[i]
-		if !st.MatchesAction(action) {
+		if !applies(i) {
 			continue
 		}
 		t := resourceTerms(st, q, p.VariablesEnabled())
@@ -136,7 +152,7 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 	if m == nil {
 		ans.Verdict = Unknown
 		ans.Reason = "the patterns are too large to decide"
-		return ans, nil
+		return ans
 	}
 	// Each bound is "some counted Allow term holds and no counted Deny
 	// term does"; compiled to bit masks over the accepted languages, one
@@ -184,7 +200,7 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 		ans.Verdict = Unknown
 		ans.UpperBound, ans.LowerBound = false, false
 		ans.Reason = fmt.Sprintf("the automata for this question exceed %d states", a.maxStates)
-		return ans, nil
+		return ans
 	}
 	switch {
 	case ans.LowerBound:
@@ -198,7 +214,7 @@ func (a *Analyzer) ask(p *Policy, action string, u Universe, question string) (S
 	if ans.Witness != "" {
 		ans.WitnessStatements = covering(m, ans.Witness, allows, denies)
 	}
-	return ans, nil
+	return ans
 }
 
 // witness picks the resource that shows the verdict.

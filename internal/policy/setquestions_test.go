@@ -100,9 +100,40 @@ func TestSizeCapGivesUnknown(t *testing.T) {
 	}
 }
 
-func TestSetQuestionRejectsWildcardAction(t *testing.T) {
-	if _, err := NewAnalyzer(0).AllowsAll(mustParse(t, doc()), "kms:*", KMSKeys("aws")); err == nil {
-		t.Error("a wildcard action is accepted")
+func TestActionPatterns(t *testing.T) {
+	tests := []struct {
+		name, policy, pattern string
+		want                  Verdict
+		example               string
+	}{
+		{"one action of the pattern", doc(allow(`"kms:Decrypt"`, `"*"`)), "kms:*", Yes, "kms:decrypt"},
+		{"another action of the pattern", doc(allow(`"kms:Encrypt"`, `"*"`), allow(`"kms:Decrypt"`, `"arn:aws:kms:us-east-1:*"`)), "kms:*crypt", Yes, "kms:encrypt"},
+		{"all denied", doc(allow(`"kms:*"`, `"*"`), deny(`"kms:Decrypt*"`, `"*"`)), "kms:Decrypt*", No, "kms:decrypt"},
+		{"some escape the deny", doc(allow(`"kms:*"`, `"*"`), deny(`"kms:Decrypt*"`, `"*"`)), "kms:De*", Yes, "kms:de"},
+		{"conditional", doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",` + condVia + `}`), "kms:*", Conditional, "kms:decrypt"},
+		{"NotAction deny leaves one", doc(allow(`"*"`, `"*"`), `{"Effect":"Deny","NotAction":"kms:Encrypt","Resource":"*"}`), "kms:*", Yes, "kms:encrypt"},
+		{"nothing covers it", doc(allow(`"s3:*"`, `"*"`)), "kms:ReEncrypt*", No, "kms:reencrypt"},
+	}
+	an := NewAnalyzer(0)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustParse(t, tt.policy)
+			got, err := an.AllowsAll(p, tt.pattern, KMSKeys("aws"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Verdict != tt.want || got.ExampleAction != tt.example || got.Action != tt.pattern {
+				t.Errorf("got %s for %q (action %q), want %s for %q", got.Verdict, got.ExampleAction, got.Action, tt.want, tt.example)
+			}
+			// The class's example action, asked concretely, gives the same answer.
+			concrete, err := an.AllowsAll(p, got.ExampleAction, KMSKeys("aws"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if concrete.Verdict != got.Verdict || concrete.Witness != got.Witness {
+				t.Errorf("concrete %s: %s %q, pattern answer %s %q", got.ExampleAction, concrete.Verdict, concrete.Witness, got.Verdict, got.Witness)
+			}
+		})
 	}
 }
 
