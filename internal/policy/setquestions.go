@@ -39,8 +39,8 @@ type SetAnswer struct {
 	// or for a pattern a shortest (lower-case) action with the strongest
 	// answer.
 	ExampleAction string
-	Universe string
-	Verdict  Verdict
+	Universe      string
+	Verdict       Verdict
 	// UpperBound is the answer when every conditional Allow applies and no
 	// conditional Deny does; LowerBound when no conditional Allow applies
 	// and every conditional Deny does. KMS.1/KMS.2 use the upper bound.
