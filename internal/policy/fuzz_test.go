@@ -42,6 +42,9 @@ func FuzzParse(f *testing.F) {
 		if ans.Verdict != Unknown && ans.Witness == "" {
 			t.Fatalf("verdict %s without a witness", ans.Verdict)
 		}
+		if _, err := an.AllowsAny(p, "kms:Re*", KMSKeysOutside("", []string{"111122223333"})); err != nil {
+			t.Fatal(err)
+		}
 		for i := range p.Statements {
 			an.CoverAction(&p.Statements[i], "kms:Decrypt*")
 		}
