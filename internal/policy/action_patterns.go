@@ -51,7 +51,7 @@ func (a *Analyzer) actionClasses(p *Policy, pattern string) (classes []actionCla
 		return nil, false
 	}
 	seen := map[string]bool{}
-	overflow := m.walk(func(d int32, word func() string) bool {
+	overflow := m.walk(func(d int32, parent []adjEdge) bool {
 		applies := make([]bool, len(p.Statements))
 		key := make([]byte, len(p.Statements))
 		for i := range p.Statements {
@@ -62,7 +62,7 @@ func (a *Analyzer) actionClasses(p *Policy, pattern string) (classes []actionCla
 		}
 		if !seen[string(key)] {
 			seen[string(key)] = true
-			classes = append(classes, actionClass{example: word(), applies: applies})
+			classes = append(classes, actionClass{example: m.spell(d, parent), applies: applies})
 		}
 		return false
 	})

@@ -37,6 +37,10 @@ type machine struct {
 	rawIndex  map[string]int32 // successor sets before closure -> DFA state
 	scratch   []uint64
 
+	tree       *bfsTree // complete search, once a second question needs it
+	treeFailed bool
+	questions  int
+
 	bfsParent []adjEdge // reusable search buffers
 	bfsSeen   []bool
 	bfsQueue  []int32

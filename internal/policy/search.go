@@ -33,10 +33,11 @@ func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
 }
 
 // walk visits the states of the universe in breadth-first order and calls
-// visit on each state that accepts a word of the universe, with a function
-// that spells a shortest such word. It stops when visit returns true, and
-// reports overflow when the state cap was reached first.
-func (m *machine) walk(visit func(d int32, word func() string) bool) (overflow bool) {
+// visit on each state that accepts a word of the universe, with the search
+// tree from which m.spell(d, parent) reads a shortest such word. It stops
+// when visit returns true, and reports overflow when the state cap was
+// reached first.
+func (m *machine) walk(visit func(d int32, parent []adjEdge) bool) (overflow bool) {
 	// The buffers are reused across searches (the Analyzer serialises
 	// them); they grow when the search interns new states.
 	parent, seen, queue := m.bfsParent[:0], m.bfsSeen[:0], m.bfsQueue[:0]
@@ -47,7 +48,7 @@ func (m *machine) walk(visit func(d int32, word func() string) bool) (overflow b
 	queue = append(queue, 0)
 	for head := 0; head < len(queue); head++ {
 		d := queue[head]
-		if m.accepts(d, 0) && visit(d, func() string { return m.spell(d, parent) }) {
+		if m.accepts(d, 0) && visit(d, parent) {
 			return false
 		}
 		edges, ok := m.successors(d)
@@ -76,10 +77,25 @@ func (m *machine) walk(visit func(d int32, word func() string) bool) (overflow b
 func (m *machine) explore(wants ...func(d int32) bool) (words []*string, overflow bool) {
 	words = make([]*string, len(wants))
 	missing := len(wants)
-	overflow = m.walk(func(d int32, word func() string) bool {
+	if t := m.searchTree(); t != nil {
+		for _, d := range t.accepting {
+			for i, want := range wants {
+				if words[i] == nil && want(d) {
+					w := m.spell(d, t.parent)
+					words[i] = &w
+					missing--
+				}
+			}
+			if missing == 0 {
+				break
+			}
+		}
+		return words, false
+	}
+	overflow = m.walk(func(d int32, parent []adjEdge) bool {
 		for i, want := range wants {
 			if words[i] == nil && want(d) {
-				w := word()
+				w := m.spell(d, parent)
 				words[i] = &w
 				missing--
 			}
@@ -107,4 +123,39 @@ func (m *machine) spell(d int32, parent []adjEdge) string {
 	}
 	slices.Reverse(rs)
 	return string(rs)
+}
+
+// bfsTree is a complete breadth-first search of a machine's universe: the
+// accepting states in the order the search meets them, and the search
+// tree. Walking it visits the same states in the same order as walk, so
+// answers and witnesses are identical; it only skips the states that
+// accept nothing.
+type bfsTree struct {
+	accepting []int32
+	parent    []adjEdge
+}
+
+// searchTree returns the machine's complete search tree, building it on
+// the second question asked of the machine (the first one may stop early,
+// which is cheaper when the machine is used once), or nil when it is not
+// built yet or the state cap stops it.
+func (m *machine) searchTree() *bfsTree {
+	if m.tree != nil || m.treeFailed {
+		return m.tree
+	}
+	if m.questions++; m.questions < 2 {
+		return nil
+	}
+	t := &bfsTree{}
+	overflow := m.walk(func(d int32, _ []adjEdge) bool {
+		t.accepting = append(t.accepting, d)
+		return false
+	})
+	if overflow {
+		m.treeFailed = true
+		return nil
+	}
+	t.parent = slices.Clone(m.bfsParent)
+	m.tree = t
+	return t
 }
