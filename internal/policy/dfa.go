@@ -37,6 +37,12 @@ type machine struct {
 	rawIndex  map[string]int32 // successor sets before closure -> DFA state
 	scratch   []uint64
 
+	// stateClasses holds, per NFA state of the universe, the classes on
+	// which it has an edge (nil when there are more than 64 classes). A
+	// class no universe state of a DFA state can take leaves the universe,
+	// so the search never computes that transition.
+	stateClasses []uint64
+
 	tree       *bfsTree // complete search, once a second question needs it
 	treeFailed bool
 	questions  int
@@ -106,6 +112,16 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 	}
 	for _, l := range langs {
 		m.final = append(m.final, m.bitset(l.finals))
+	}
+	if m.nClasses <= 64 {
+		m.stateClasses = make([]uint64, len(n.edges))
+		for s := range n.edges {
+			for c := range m.nClasses {
+				if len(m.succ[s*m.nClasses+c]) > 0 {
+					m.stateClasses[s] |= 1 << c
+				}
+			}
+		}
 	}
 	m.scratch = make([]uint64, m.words)
 	m.live = make([]uint64, m.words)
@@ -258,4 +274,22 @@ func (m *machine) inUniverse(b []uint64) bool {
 		}
 	}
 	return false
+}
+
+// universeClasses returns the classes on which some universe NFA state of
+// DFA state d has an edge, or all classes when that is not tracked.
+func (m *machine) universeClasses(d int32) uint64 {
+	if m.stateClasses == nil {
+		return ^uint64(0)
+	}
+	var mask uint64
+	for w, word := range m.sets[d] {
+		word &= m.live[w]
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			word &^= 1 << b
+			mask |= m.stateClasses[w*64+b]
+		}
+	}
+	return mask
 }

@@ -18,7 +18,11 @@ func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
 		return m.adj[d], true
 	}
 	var out []adjEdge
+	classes := m.universeClasses(d)
 	for _, c := range m.order {
+		if c < 64 && classes&(1<<c) == 0 {
+			continue // the universe cannot continue on this class
+		}
 		t := m.step(d, c)
 		if t == transOverflow {
 			return nil, false
