@@ -1,7 +1,5 @@
 package policy
 
-import "strings"
-
 // actionClass is a set of actions, all matching the pattern asked about,
 // that every statement of a policy treats alike: each statement's action
 // element covers all of them or none. Within a class the resource answer
@@ -42,7 +40,7 @@ func (a *Analyzer) actionClasses(p *Policy, pattern string) (classes []actionCla
 	langs := make([]int, len(p.Statements))
 	for i := range p.Statements {
 		lower := lowerAll(p.Statements[i].Actions)
-		langs[i] = q.add("actions\x00"+strings.Join(lower, "\x00"), func() []glob { return compileAll(lower) })
+		langs[i] = q.add(cacheKey("actions", lower), func() []glob { return compileAll(lower) })
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -1,7 +1,5 @@
 package policy
 
-import "strings"
-
 // Coverage says how much of a set of actions a statement's Action or
 // NotAction element covers.
 type Coverage string
@@ -34,7 +32,7 @@ func (a *Analyzer) CoverAction(st *Statement, pattern string) ActionCoverage {
 	u := GlobUniverse("actions matching "+pattern, []string{pattern}, true)
 	q := newQuestionLangs()
 	lower := lowerAll(st.Actions)
-	lang := q.add("actions\x00"+strings.Join(lower, "\x00"), func() []glob { return compileAll(lower) })
+	lang := q.add(cacheKey("actions", lower), func() []glob { return compileAll(lower) })
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := a.machineFor(u, q)

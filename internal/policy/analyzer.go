@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -59,17 +60,31 @@ func (q *questionLangs) add(key string, compile func() []glob) int {
 	return i
 }
 
+// cacheKey encodes a kind and a list of strings unambiguously (each
+// string is length-prefixed), so that different pattern lists never share
+// a cached automaton, whatever characters the patterns hold.
+func cacheKey(kind string, parts []string) string {
+	var b strings.Builder
+	b.WriteString(kind)
+	for _, p := range parts {
+		b.WriteString(":")
+		b.WriteString(strconv.Itoa(len(p)))
+		b.WriteString(":")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
 // machineFor returns the (cached) machine for a universe and languages,
 // or nil when the patterns are too large to decide. The caller must hold
 // a.mu.
 func (a *Analyzer) machineFor(u Universe, q *questionLangs) *machine {
-	var kb strings.Builder
-	kb.WriteString(u.key)
+	keys := make([]string, 0, len(q.sets)+1)
+	keys = append(keys, u.key)
 	for _, s := range q.sets {
-		kb.WriteByte(2)
-		kb.WriteString(s.key)
+		keys = append(keys, s.key)
 	}
-	key := kb.String()
+	key := cacheKey("machine", keys)
 	if m, ok := a.cache[key]; ok {
 		return m
 	}

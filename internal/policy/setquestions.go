@@ -272,12 +272,11 @@ func covering(m *machine, word string, allows, denies []stmtTerms) []Evidence {
 func resourceTerms(st *Statement, q *questionLangs, variables bool) stmtTerms {
 	ev := evidenceOf(st)
 	if !st.HasResource {
-		all := q.add("*", func() []glob { return []glob{{{kind: globStar}}} })
+		all := q.add(cacheKey("r", []string{"*"}), func() []glob { return []glob{{{kind: globStar}}} })
 		return stmtTerms{ev: ev, large: term{lang: all}, small: term{lang: all}}
 	}
-	joined := strings.Join(st.Resources, "\x00")
-	if !variables || !strings.Contains(joined, "${") {
-		lang := q.add("r\x00"+joined, func() []glob { return compileAll(st.Resources) })
+	if !variables || !slices.ContainsFunc(st.Resources, func(r string) bool { return strings.Contains(r, "${") }) {
+		lang := q.add(cacheKey("r", st.Resources), func() []glob { return compileAll(st.Resources) })
 		t := term{lang: lang, negate: st.NotResource}
 		return stmtTerms{ev: ev, large: t, small: t}
 	}
@@ -308,7 +307,7 @@ func resourceTerms(st *Statement, q *questionLangs, variables bool) stmtTerms {
 	for _, pat := range patterns {
 		ev.Variables = ev.Variables || compileGlob(pat, true).hasVariables()
 	}
-	big, small := q.add("v*\x00"+joined, starred), q.add("v-\x00"+joined, dropped)
+	big, small := q.add(cacheKey("v*", patterns), starred), q.add(cacheKey("v-", patterns), dropped)
 	if st.NotResource {
 		return stmtTerms{ev: ev, large: term{lang: small, negate: true}, small: term{lang: big, negate: true}}
 	}

@@ -179,3 +179,16 @@ func TestHugePatternsGiveUnknown(t *testing.T) {
 		t.Errorf("verdict %s (%q), want UNKNOWN with a reason", got.Verdict, got.Reason)
 	}
 }
+
+// TestCacheKeysAreUnambiguous: a pattern holding a NUL must not share a
+// cached automaton with two patterns split at the NUL.
+func TestCacheKeysAreUnambiguous(t *testing.T) {
+	an := NewAnalyzer(0)
+	one := mustParse(t, doc(allow(`"kms:Decrypt"`, `["arn:aws:kms:*\u0000x"]`)))
+	two := mustParse(t, doc(allow(`"kms:Decrypt"`, `["arn:aws:kms:*","x"]`)))
+	a1, _ := an.AllowsAll(one, "kms:Decrypt", KMSKeys("aws"))
+	a2, _ := an.AllowsAll(two, "kms:Decrypt", KMSKeys("aws"))
+	if a1.Verdict != No || a2.Verdict != Yes {
+		t.Errorf("verdicts %s and %s, want NO and YES", a1.Verdict, a2.Verdict)
+	}
+}

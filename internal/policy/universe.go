@@ -76,7 +76,7 @@ func KMSKeysOutside(partition string, trusted []string) Universe {
 	for _, acct := range trusted {
 		u.exclude = append(u.exclude, "arn:*:kms:*:"+acct+":key/*")
 	}
-	u.key += ":outside:" + strings.Join(u.exclude, ",")
+	u.key = cacheKey(u.key+":outside", u.exclude)
 	return u
 }
 
@@ -89,7 +89,7 @@ func GlobUniverse(name string, patterns []string, fold bool) Universe {
 	}
 	return Universe{
 		name: name,
-		key:  "globs:" + strings.Join(patterns, "\x00"),
+		key:  cacheKey("globs", patterns),
 		build: func(n *nfa) language {
 			gs := make([]glob, len(patterns))
 			for i, p := range patterns {
