@@ -38,7 +38,10 @@ const (
 )
 
 func (o Outcome) String() string {
-	return [...]string{"implicit_deny", "allow", "explicit_deny"}[o]
+	if names := [...]string{"implicit_deny", "allow", "explicit_deny"}; o >= 0 && int(o) < len(names) {
+		return names[o]
+	}
+	return "unknown"
 }
 
 // StatementResult says whether one statement applies to a request, and why.

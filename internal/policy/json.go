@@ -19,7 +19,10 @@ const (
 )
 
 func (k jsonKind) String() string {
-	return [...]string{"null", "boolean", "number", "string", "array", "object"}[k]
+	if names := [...]string{"null", "boolean", "number", "string", "array", "object"}; k >= 0 && int(k) < len(names) {
+		return names[k]
+	}
+	return "value"
 }
 
 // jsonValue is one node of a parsed JSON document. Objects keep their

@@ -61,7 +61,10 @@ const (
 )
 
 func (k MatchKind) String() string {
-	return [...]string{"none", "via_account", "direct"}[k]
+	if names := [...]string{"none", "via_account", "direct"}; k >= 0 && int(k) < len(names) {
+		return names[k]
+	}
+	return "unknown"
 }
 
 // MatchPrincipal reports how the Principal element pr designates the caller.
