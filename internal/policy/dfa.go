@@ -1,0 +1,295 @@
+package policy
+
+import (
+	"math/bits"
+	"slices"
+	"strings"
+	"unsafe"
+)
+
+// DefaultMaxStates caps the deterministic states a question may build.
+// Past it the answer is UNKNOWN instead of a hang or an exhausted memory.
+const DefaultMaxStates = 20000
+
+// machine determinises an nfa on demand (subset construction) and caches
+// every transition it computes, so that repeated questions over the same
+// patterns only walk tables.
+type machine struct {
+	alpha    alphabet
+	nClasses int
+	order    []int32   // classes in the order witnesses prefer
+	succ     [][]int32 // NFA successors, indexed state*nClasses+class
+	eps      [][]int32
+	langs    []language
+	words    int        // uint64 words per NFA state set
+	final    [][]uint64 // per language, its final NFA states
+	live     []uint64   // NFA states of the universe (language 0)
+
+	sets      [][]uint64 // DFA states: sets of NFA states
+	index     map[string]int32
+	trans     []int32  // DFA transitions, indexed state*nClasses+class; -1 not yet computed
+	accept    []uint64 // per DFA state, the languages it accepts (accWords words each)
+	accWords  int
+	maxStates int
+	liveState []bool      // per DFA state: still inside the universe
+	adj       [][]adjEdge // per DFA state: its distinct live successors
+	adjDone   []bool
+	rawIndex  map[string]int32 // successor sets before closure -> DFA state
+	scratch   []uint64
+
+	// stateClasses holds, per NFA state of the universe, the classes on
+	// which it has an edge (nil when there are more than 64 classes). A
+	// class no universe state of a DFA state can take leaves the universe,
+	// so the search never computes that transition.
+	stateClasses []uint64
+
+	tree       *bfsTree // complete search, once a second question needs it
+	treeFailed bool
+	questions  int
+
+	bfsParent []adjEdge // reusable search buffers
+	bfsSeen   []bool
+	bfsQueue  []int32
+}
+
+const (
+	transUnknown  = -1
+	transOverflow = -2
+)
+
+// maxNFACells bounds NFA states times alphabet classes, the size of the
+// successor table, so that a huge policy cannot exhaust memory.
+const maxNFACells = 4 << 20
+
+// newMachine prepares a machine for the languages of n; langs[0] must be
+// the universe, whose states bound every search. It returns nil when the
+// automaton would exceed maxNFACells.
+func newMachine(n *nfa, langs []language, maxStates int) *machine {
+	alpha := n.classify()
+	if len(n.edges)*len(alpha.reps) > maxNFACells {
+		return nil
+	}
+	m := &machine{
+		alpha:     alpha,
+		nClasses:  len(alpha.reps),
+		eps:       n.eps,
+		langs:     langs,
+		words:     (len(n.edges) + 63) / 64,
+		index:     map[string]int32{},
+		rawIndex:  map[string]int32{},
+		accWords:  (len(langs) + 63) / 64,
+		maxStates: maxStates,
+	}
+	m.order = make([]int32, m.nClasses)
+	for i := range m.order {
+		m.order[i] = int32(i)
+	}
+	const readable = "0123456789abcdefghijklmnopqrstuvwxyz-"
+	rank := func(c int32) int {
+		if i := strings.IndexRune(readable, alpha.reps[c]); i >= 0 {
+			return i
+		}
+		return len(readable) + int(c)
+	}
+	slices.SortFunc(m.order, func(a, b int32) int { return rank(a) - rank(b) })
+	m.succ = make([][]int32, len(n.edges)*m.nClasses)
+	for s, edges := range n.edges {
+		for _, e := range edges {
+			set := n.sets[e.set]
+			for c := range m.nClasses {
+				var in bool
+				if int32(c) == alpha.other {
+					in = set.neg
+				} else {
+					in = set.contains(alpha.reps[c])
+				}
+				if in {
+					i := s*m.nClasses + c
+					m.succ[i] = append(m.succ[i], e.to)
+				}
+			}
+		}
+	}
+	for _, l := range langs {
+		m.final = append(m.final, m.bitset(l.finals))
+	}
+	if m.nClasses <= 64 {
+		m.stateClasses = make([]uint64, len(n.edges))
+		for s := range n.edges {
+			for c := range m.nClasses {
+				if len(m.succ[s*m.nClasses+c]) > 0 {
+					m.stateClasses[s] |= 1 << c
+				}
+			}
+		}
+	}
+	m.scratch = make([]uint64, m.words)
+	m.live = make([]uint64, m.words)
+	m.markReachable(langs[0].starts)
+	start := m.bitset(nil)
+	for _, l := range langs {
+		for _, s := range l.starts {
+			start[s/64] |= 1 << (s % 64)
+		}
+	}
+	m.closure(start)
+	m.intern(start)
+	return m
+}
+
+func (m *machine) bitset(states []int32) []uint64 {
+	b := make([]uint64, m.words)
+	for _, s := range states {
+		b[s/64] |= 1 << (s % 64)
+	}
+	return b
+}
+
+// markReachable marks every NFA state reachable from the universe's starts:
+// a DFA state holding none of them has left the universe for good.
+func (m *machine) markReachable(starts []int32) {
+	stack := slices.Clone(starts)
+	for _, s := range starts {
+		m.live[s/64] |= 1 << (s % 64)
+	}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		next := slices.Clone(m.eps[s])
+		for c := range m.nClasses {
+			next = append(next, m.succ[int(s)*m.nClasses+c]...)
+		}
+		for _, t := range next {
+			if m.live[t/64]&(1<<(t%64)) == 0 {
+				m.live[t/64] |= 1 << (t % 64)
+				stack = append(stack, t)
+			}
+		}
+	}
+}
+
+func (m *machine) closure(b []uint64) {
+	var stack []int32
+	for w, word := range b {
+		for word != 0 {
+			i := bits.TrailingZeros64(word)
+			word &^= 1 << i
+			stack = append(stack, int32(w*64+i))
+		}
+	}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, t := range m.eps[s] {
+			if b[t/64]&(1<<(t%64)) == 0 {
+				b[t/64] |= 1 << (t % 64)
+				stack = append(stack, t)
+			}
+		}
+	}
+}
+
+// intern returns the id of a DFA state, adding it if new, or
+// transOverflow when the cap is reached.
+func (m *machine) intern(b []uint64) int32 {
+	key := unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(b))), len(b)*8)
+	if id, ok := m.index[key]; ok {
+		return id
+	}
+	if len(m.sets) >= m.maxStates {
+		return transOverflow
+	}
+	id := int32(len(m.sets))
+	m.index[strings.Clone(key)] = id
+	m.sets = append(m.sets, b)
+	for range m.nClasses {
+		m.trans = append(m.trans, transUnknown)
+	}
+	acc := make([]uint64, m.accWords)
+	for li, fin := range m.final {
+		for w := range b {
+			if b[w]&fin[w] != 0 {
+				acc[li/64] |= 1 << (li % 64)
+				break
+			}
+		}
+	}
+	m.accept = append(m.accept, acc...)
+	m.liveState = append(m.liveState, m.inUniverse(b))
+	m.adj = append(m.adj, nil)
+	m.adjDone = append(m.adjDone, false)
+	return id
+}
+
+// step returns the DFA successor of state d on class c.
+func (m *machine) step(d int32, c int32) int32 {
+	i := int(d)*m.nClasses + int(c)
+	if t := m.trans[i]; t != transUnknown {
+		return t
+	}
+	// Many (state, class) pairs lead to the same NFA states before the
+	// epsilon closure; rawIndex remembers them so that closure and interning
+	// run once per distinct set.
+	next := m.scratch
+	clear(next)
+	for w, word := range m.sets[d] {
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			word &^= 1 << b
+			for _, t := range m.succ[(w*64+b)*m.nClasses+int(c)] {
+				next[t/64] |= 1 << (t % 64)
+			}
+		}
+	}
+	key := unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(next))), len(next)*8)
+	if t, ok := m.rawIndex[key]; ok {
+		m.trans[i] = t
+		return t
+	}
+	raw := strings.Clone(key)
+	closed := slices.Clone(next)
+	m.closure(closed)
+	t := m.intern(closed)
+	if t != transOverflow {
+		m.rawIndex[raw] = t
+	}
+	m.trans[i] = t
+	return t
+}
+
+// accepts reports whether DFA state d accepts language li.
+func (m *machine) accepts(d int32, li int) bool {
+	return m.accept[int(d)*m.accWords+li/64]&(1<<(li%64)) != 0
+}
+
+// acceptSet returns the languages DFA state d accepts, as a bit set.
+func (m *machine) acceptSet(d int32) []uint64 {
+	return m.accept[int(d)*m.accWords : int(d+1)*m.accWords]
+}
+
+func (m *machine) inUniverse(b []uint64) bool {
+	for w, word := range b {
+		if word&m.live[w] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// universeClasses returns the classes on which some universe NFA state of
+// DFA state d has an edge, or all classes when that is not tracked.
+func (m *machine) universeClasses(d int32) uint64 {
+	if m.stateClasses == nil {
+		return ^uint64(0)
+	}
+	var mask uint64
+	for w, word := range m.sets[d] {
+		word &= m.live[w]
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			word &^= 1 << b
+			mask |= m.stateClasses[w*64+b]
+		}
+	}
+	return mask
+}
