@@ -186,9 +186,9 @@ func sampleData() TemplateData {
 		Description: "sample", Guide: "aws kms describe-key --key-id x",
 		EventID: "e", EventTime: time.Unix(0, 0), EventSource: "kms.amazonaws.com", EventName: "Sample",
 		AccountID: "111122223333", Region: "us-east-1", Outcome: "success",
-		Actor:     alert.Actor{ARN: "arn:aws:iam::111122223333:user/sample"},
-		KeyARNs:   []string{"arn:aws:kms:us-east-1:111122223333:key/sample"},
-		Details:   map[string]string{}, Enrichment: map[string]string{},
-		EventIDs:  []string{"e"}, Tags: []string{"attack.impact"},
+		Actor:   alert.Actor{ARN: "arn:aws:iam::111122223333:user/sample"},
+		KeyARNs: []string{"arn:aws:kms:us-east-1:111122223333:key/sample"},
+		Details: map[string]string{}, Enrichment: map[string]string{},
+		EventIDs: []string{"e"}, Tags: []string{"attack.impact"},
 	}, "sample")
 }
