@@ -47,7 +47,9 @@ func (m emailMessage) bytes() []byte {
 		to[i] = a.String()
 	}
 	hdr("To", strings.Join(to, ", "))
-	hdr("Subject", mime.QEncoding.Encode("utf-8", oneLine(m.Subject)))
+	// Encoded words are folded onto continuation lines to keep header lines
+	// short (RFC 5322 section 2.1.1, RFC 2047 section 2).
+	hdr("Subject", strings.ReplaceAll(mime.QEncoding.Encode("utf-8", oneLine(m.Subject)), "?= =?", "?=\r\n =?"))
 	hdr("MIME-Version", "1.0")
 	hdr("Auto-Submitted", "auto-generated")
 	hdr("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
