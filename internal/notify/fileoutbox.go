@@ -36,6 +36,10 @@ type FileOutbox struct {
 	entries   map[outboxKey]*outboxEntry
 	records   int           // lines in the journal
 	retention time.Duration // how long delivered and dead entries are remembered
+	// lastCompact is when the journal was last rewritten (zero after open,
+	// so the first change of a run compacts).
+	lastCompact  time.Time
+	compactSlack int
 	// TornTail is the number of bytes of an incomplete last record found
 	// (and cut off) when the journal was opened: a write interrupted by a
 	// crash, whose change was never acknowledged to the caller.
@@ -92,7 +96,8 @@ func OpenFileOutbox(dir string, retention time.Duration) (*FileOutbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	o := &FileOutbox{dir: dir, f: f, entries: map[outboxKey]*outboxEntry{}, retention: retention}
+	o := &FileOutbox{dir: dir, f: f, entries: map[outboxKey]*outboxEntry{}, retention: retention,
+		compactSlack: defaultCompactSlack}
 	good, err := o.replay(f, path)
 	if err != nil {
 		f.Close()

@@ -10,12 +10,15 @@ import (
 	"time"
 )
 
-// compactSlack is how many records beyond twice the live entries the
-// journal may hold before it is rewritten.
-const compactSlack = 1024
+// defaultCompactSlack is how many records beyond twice the live entries
+// the journal may hold before it is rewritten.
+const defaultCompactSlack = 1024
+
+// compactEvery bounds how long expired entries linger in the journal.
+const compactEvery = time.Hour
 
 func (o *FileOutbox) maybeCompact(now time.Time) error {
-	if o.records <= 2*len(o.entries)+compactSlack {
+	if o.records <= 2*len(o.entries)+o.compactSlack && now.Sub(o.lastCompact) < compactEvery {
 		return nil
 	}
 	return o.compactLocked(now)
@@ -97,6 +100,7 @@ func (o *FileOutbox) compactLocked(now time.Time) error {
 		live[k] = o.entries[k]
 	}
 	o.entries = live
+	o.lastCompact = now
 	return nil
 }
 
