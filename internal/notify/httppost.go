@@ -33,7 +33,7 @@ func NewHTTPClient() *http.Client {
 // unwrapped, and the message is scrubbed of target and the extra secrets.
 // ok lists the status codes that mean success; nil means any 2xx.
 func postJSON(ctx context.Context, client *http.Client, service string, target Secret, body []byte, header http.Header, ok []int, extra ...Secret) error {
-	secrets := append([]Secret{target}, extra...)
+	secrets := append(urlSecrets(target), extra...)
 	err := doPost(ctx, client, service, target.Reveal(), body, header, ok)
 	return scrubError(err, secrets...)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -103,6 +104,34 @@ func scrub(msg string, secrets ...Secret) string {
 		}
 	}
 	return msg
+}
+
+// urlSecrets returns the pieces of a secret URL a server or library may
+// quote on their own: the whole URL, its path and query, and every path
+// segment or query value long enough to be a token.
+func urlSecrets(s Secret) []Secret {
+	out := []Secret{s}
+	u, err := url.Parse(s.value)
+	if err != nil {
+		return out
+	}
+	add := func(v string) {
+		if len(v) >= 12 {
+			out = append(out, Secret{value: v})
+		}
+	}
+	add(u.EscapedPath())
+	add(u.Path)
+	add(u.RawQuery)
+	for _, seg := range strings.Split(u.Path, "/") {
+		add(seg)
+	}
+	for _, vs := range u.Query() {
+		for _, v := range vs {
+			add(v)
+		}
+	}
+	return out
 }
 
 // scrubError rebuilds err with secrets removed from its message, keeping
