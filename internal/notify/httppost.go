@@ -13,8 +13,12 @@ import (
 	"time"
 )
 
-// maxErrorBody bounds how much of a failed response we quote in errors.
-const maxErrorBody = 512
+// A failed response's body is read up to readErrorBody bytes and quoted in
+// the error up to maxErrorBody bytes (after secrets are scrubbed).
+const (
+	readErrorBody = 8 << 10
+	maxErrorBody  = 512
+)
 
 // NewHTTPClient returns the client channels use by default: a bounded
 // timeout and no redirects (a webhook that redirects is misconfigured, and
@@ -30,19 +34,45 @@ func NewHTTPClient() *http.Client {
 
 // postJSON sends body to target and classifies the outcome. The returned
 // error never contains target: url.Error (which quotes the full URL) is
-// unwrapped, and the message is scrubbed of target and the extra secrets.
-// ok lists the status codes that mean success; nil means any 2xx.
+// unwrapped, and the message is scrubbed of the URL's pieces and the extra
+// secrets. ok lists the status codes that mean success; nil means any 2xx.
 func postJSON(ctx context.Context, client *http.Client, service string, target Secret, body []byte, header http.Header, ok []int, extra ...Secret) error {
 	secrets := append(urlSecrets(target), extra...)
-	err := doPost(ctx, client, service, target.Reveal(), body, header, ok)
-	return scrubError(err, secrets...)
+	resp, err := doPost(ctx, client, service, target.Reveal(), body, header)
+	if err != nil {
+		return scrubError(err, secrets...)
+	}
+	if success(resp.status, ok) {
+		return nil
+	}
+	snippet := resp.snippet
+	if resp.truncated {
+		// The cut may fall inside a secret, leaving a prefix the scrubber
+		// cannot recognise: drop as many bytes as the longest secret.
+		longest := 0
+		for _, s := range secrets {
+			longest = max(longest, len(s.value))
+		}
+		snippet = snippet[:max(0, len(snippet)-longest)]
+	}
+	text := truncate(maxErrorBody, strings.TrimSpace(scrub(string(snippet), secrets...)))
+	msg := fmt.Errorf("%s: HTTP %d: %s", service, resp.status, text)
+	return scrubError(classifyStatus(resp.status, resp.retryAfter, time.Now(), msg), secrets...)
 }
 
-func doPost(ctx context.Context, client *http.Client, service, target string, body []byte, header http.Header, ok []int) error {
+type postResult struct {
+	status     int
+	retryAfter string
+	snippet    []byte
+	truncated  bool
+}
+
+// doPost performs the request; an error means no HTTP response arrived.
+func doPost(ctx context.Context, client *http.Client, service, target string, body []byte, header http.Header) (postResult, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		// The parse error quotes the URL; say only what kind of problem it is.
-		return Permanent(fmt.Errorf("%s: invalid endpoint URL", service))
+		return postResult{}, Permanent(fmt.Errorf("%s: invalid endpoint URL", service))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "kmsguard-notify")
@@ -56,18 +86,18 @@ func doPost(ctx context.Context, client *http.Client, service, target string, bo
 			err = ue.Err // drop "Post \"https://hooks.slack.com/services/...\": "
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w", service, ctx.Err())
+			return postResult{}, fmt.Errorf("%s: %w", service, ctx.Err())
 		}
-		return Retryable(fmt.Errorf("%s: %v", service, err), 0)
+		return postResult{}, Retryable(fmt.Errorf("%s: %v", service, err), 0)
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
-	if success(resp.StatusCode, ok) {
-		return nil
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, readErrorBody+1))
+	truncated := len(snippet) > readErrorBody
+	if truncated {
+		snippet = snippet[:readErrorBody]
 	}
-	msg := fmt.Errorf("%s: HTTP %d: %s", service, resp.StatusCode, strings.TrimSpace(string(snippet)))
-	return classifyStatus(resp.StatusCode, resp.Header.Get("Retry-After"), time.Now(), msg)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
+	return postResult{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), snippet: snippet, truncated: truncated}, nil
 }
 
 func success(code int, ok []int) bool {

@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +101,21 @@ func TestFailedDeliveryLeaksNoSecret(t *testing.T) {
 						t.Errorf("%s leaks %q:\n%s", where, secret, text)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestTruncationNeverCutsASecretInHalf: a secret straddling the point where
+// the quoted response body is cut must not leave a recognisable prefix.
+func TestTruncationNeverCutsASecretInHalf(t *testing.T) {
+	for _, pad := range []int{maxErrorBody - 20, readErrorBody - 10} {
+		t.Run(fmt.Sprint(pad), func(t *testing.T) {
+			srv := newCaptureServer(t, reply{Status: 400, Body: strings.Repeat("x", pad) + pdKey + strings.Repeat("y", 100)})
+			ch, _ := NewPagerDuty(PagerDutyOptions{Name: "pd", RoutingKey: secretOf(pdKey), Endpoint: srv.URL})
+			err := ch.Send(context.Background(), testAlert())
+			if err == nil || strings.Contains(err.Error(), pdKey[:8]) {
+				t.Errorf("error = %v, want no routing key prefix", err)
 			}
 		})
 	}
