@@ -92,6 +92,12 @@ type captureServer struct {
 
 func newCaptureServer(t *testing.T, replies ...reply) *captureServer {
 	t.Helper()
+	return newCaptureServerB(t, replies...)
+}
+
+// newCaptureServerB is newCaptureServer for tests and benchmarks alike.
+func newCaptureServerB(t testing.TB, replies ...reply) *captureServer {
+	t.Helper()
 	c := &captureServer{replies: replies}
 	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

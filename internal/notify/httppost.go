@@ -125,7 +125,8 @@ func classifyStatus(code int, retryAfter string, now time.Time, err error) error
 }
 
 // parseRetryAfter reads a Retry-After header: delta-seconds or an HTTP date
-// (RFC 9110 section 10.2.3). Unparseable or past values yield 0.
+// (RFC 9110 section 10.2.3), capped at a day. Unparseable or past values
+// yield 0.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -138,7 +139,7 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return time.Duration(min(n, int64(24*time.Hour/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), 24*time.Hour)
 	}
 	return 0
 }
