@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
@@ -34,11 +33,13 @@ type FileOutbox struct {
 	dir       string
 	f         *os.File
 	entries   map[outboxKey]*outboxEntry
-	records   int           // lines in the journal
-	retention time.Duration // how long delivered and dead entries are remembered
+	queues    map[string]*dueQueue // pending entries per channel, by due time
+	records   int                  // lines in the journal
+	retention time.Duration        // how long delivered and dead entries are remembered
 	// lastCompact is when the journal was last rewritten (zero after open,
 	// so the first change of a run compacts).
 	lastCompact  time.Time
+	compactErr   error
 	compactSlack int
 	// TornTail is the number of bytes of an incomplete last record found
 	// (and cut off) when the journal was opened: a write interrupted by a
@@ -114,6 +115,7 @@ func OpenFileOutbox(dir string, retention time.Duration) (*FileOutbox, error) {
 		f.Close()
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
+	o.rebuildQueues()
 	return o, nil
 }
 
@@ -217,39 +219,19 @@ func (o *FileOutbox) Enqueue(_ context.Context, a alert.Alert, channels []string
 		return nil, err
 	}
 	for _, r := range recs {
-		o.entries[outboxKey{id, r.Delivery.Channel}] = &outboxEntry{d: *r.Delivery}
+		e := &outboxEntry{d: *r.Delivery}
+		o.entries[outboxKey{id, r.Delivery.Channel}] = e
+		o.schedule(e)
 	}
-	return added, o.maybeCompact(now)
+	o.maybeCompact(now)
+	return added, nil
 }
 
 // Claim implements Outbox.
 func (o *FileOutbox) Claim(_ context.Context, channel string, now time.Time, lease time.Duration, max int) ([]Delivery, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var due []*outboxEntry
-	for k, e := range o.entries {
-		if k.channel == channel && e.state == statePending && !e.d.NextAttempt.After(now) && !e.leaseUntil.After(now) {
-			due = append(due, e)
-		}
-	}
-	sort.Slice(due, func(i, j int) bool {
-		if !due[i].d.NextAttempt.Equal(due[j].d.NextAttempt) {
-			return due[i].d.NextAttempt.Before(due[j].d.NextAttempt)
-		}
-		if !due[i].d.EnqueuedAt.Equal(due[j].d.EnqueuedAt) {
-			return due[i].d.EnqueuedAt.Before(due[j].d.EnqueuedAt)
-		}
-		return due[i].d.AlertID < due[j].d.AlertID
-	})
-	if len(due) > max {
-		due = due[:max]
-	}
-	out := make([]Delivery, len(due))
-	for i, e := range due {
-		e.leaseUntil = now.Add(lease)
-		out[i] = e.d
-	}
-	return out, nil
+	return o.claimLocked(channel, now, lease, max), nil
 }
 
 func (o *FileOutbox) entry(d Delivery) (*outboxEntry, error) {
@@ -272,7 +254,8 @@ func (o *FileOutbox) Ack(_ context.Context, d Delivery, now time.Time) error {
 		return err
 	}
 	e.state, e.doneAt, e.leaseUntil = stateDelivered, now, time.Time{}
-	return o.maybeCompact(now)
+	o.maybeCompact(now)
+	return nil
 }
 
 // Fail implements Outbox.
@@ -288,6 +271,7 @@ func (o *FileOutbox) Fail(_ context.Context, d Delivery, next time.Time, reason 
 		return err
 	}
 	e.d.Attempts, e.d.NextAttempt, e.d.LastError, e.leaseUntil = attempts, next, reason, time.Time{}
+	o.schedule(e)
 	return nil
 }
 
@@ -303,7 +287,8 @@ func (o *FileOutbox) DeadLetter(_ context.Context, d Delivery, now time.Time, re
 		return err
 	}
 	e.state, e.doneAt, e.d.LastError, e.leaseUntil = stateDead, now, reason, time.Time{}
-	return o.maybeCompact(now)
+	o.maybeCompact(now)
+	return nil
 }
 
 // Close closes the journal.

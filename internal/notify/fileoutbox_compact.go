@@ -17,11 +17,26 @@ const defaultCompactSlack = 1024
 // compactEvery bounds how long expired entries linger in the journal.
 const compactEvery = time.Hour
 
-func (o *FileOutbox) maybeCompact(now time.Time) error {
-	if o.records <= 2*len(o.entries)+o.compactSlack && now.Sub(o.lastCompact) < compactEvery {
-		return nil
+// maybeCompact compacts when the journal has grown or an hour has passed.
+// A failed compaction leaves the old journal in place (the change that
+// triggered it is already durable), so it is only remembered and retried
+// after compactEvery; Compact reports errors directly.
+func (o *FileOutbox) maybeCompact(now time.Time) {
+	if now.Sub(o.lastCompact) < compactEvery && (o.records <= 2*len(o.entries)+o.compactSlack || o.compactErr != nil) {
+		return
 	}
-	return o.compactLocked(now)
+	o.compactErr = o.compactLocked(now)
+	if o.compactErr != nil {
+		o.lastCompact = now
+	}
+}
+
+// CompactError returns the error of the last failed automatic compaction,
+// or nil.
+func (o *FileOutbox) CompactError() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.compactErr
 }
 
 // Compact rewrites the journal with one record set per remembered delivery
@@ -78,19 +93,19 @@ func (o *FileOutbox) compactLocked(now time.Time) error {
 	}
 	path := filepath.Join(o.dir, journalName)
 	tmp := path + ".tmp"
-	if err := writeFileSync(tmp, buf.Bytes()); err != nil {
+	// Write through the handle we keep: once the rename is done there is
+	// nothing left that can fail and leave us appending to a dead file.
+	f, err := writeFileSync(tmp, buf.Bytes())
+	if err != nil {
 		return fmt.Errorf("outbox: compact: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
 		return fmt.Errorf("outbox: compact: %w", err)
 	}
 	if d, err := os.Open(o.dir); err == nil { // make the rename durable
 		_ = d.Sync()
 		d.Close()
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("outbox: compact: reopen: %w", err)
 	}
 	o.f.Close()
 	o.f = f
@@ -101,23 +116,26 @@ func (o *FileOutbox) compactLocked(now time.Time) error {
 	}
 	o.entries = live
 	o.lastCompact = now
+	o.rebuildQueues()
 	return nil
 }
 
-func writeFileSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// writeFileSync writes b to a new file, fsyncs it and returns it open for
+// appending.
+func writeFileSync(path string, b []byte) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return err
+		return nil, err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return err
+		return nil, err
 	}
-	return f.Close()
+	return f, nil
 }
 
 // OutboxEntry is a FileOutbox entry as reported by Entries.
