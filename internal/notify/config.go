@@ -146,10 +146,19 @@ var defaultRates = map[string]float64{
 
 // Set is a built notify configuration, ready for NewDispatcher.
 type Set struct {
-	Channels []Channel
-	Router   *Router
-	Limits   map[string]*rate.Limiter
-	Retry    RetryPolicy
+	Channels  []Channel
+	Router    *Router
+	Limits    map[string]*rate.Limiter
+	Retry     RetryPolicy
+	OutboxDir string        // delivery.outbox_dir, "" if unset
+	Retention time.Duration // delivery.retention, 0 for the default
+}
+
+// NewDispatcher returns a dispatcher for the set over out; opts.Retry and
+// opts.Limits are taken from the set.
+func (s *Set) NewDispatcher(out Outbox, opts DispatcherOptions) (*Dispatcher, error) {
+	opts.Retry, opts.Limits = s.Retry, s.Limits
+	return NewDispatcher(out, s.Router, s.Channels, opts)
 }
 
 // BuildEnv supplies what Build needs from outside the config.
@@ -185,7 +194,7 @@ func Build(ctx context.Context, cfg Config, env BuildEnv) (*Set, error) {
 		MaxAttempts: cfg.Delivery.MaxAttempts,
 		Base:        time.Duration(cfg.Delivery.InitialBackoff),
 		Max:         time.Duration(cfg.Delivery.MaxBackoff),
-	}.withDefaults()}
+	}.withDefaults(), OutboxDir: cfg.Delivery.OutboxDir, Retention: time.Duration(cfg.Delivery.Retention)}
 	names := map[string]bool{}
 	var errs []error
 	for i, cc := range cfg.Channels {

@@ -24,7 +24,7 @@ const fullConfig = `{
     {"channels": ["slack-sec", "siem"]},
     {"channels": ["pagerduty", "mail"], "min_severity": "high", "rules": ["kms-*"]}
   ],
-  "delivery": {"max_attempts": 5, "initial_backoff": "500ms", "max_backoff": "1m"}
+  "delivery": {"max_attempts": 5, "initial_backoff": "500ms", "max_backoff": "1m", "outbox_dir": "/var/lib/kmsguard/outbox", "retention": "48h"}
 }`
 
 func testLookup(env map[string]string) Lookup {
@@ -73,6 +73,13 @@ func TestBuildFullConfig(t *testing.T) {
 	a := testAlert()
 	if diff := cmp.Diff([]string{"slack-sec", "siem", "pagerduty", "mail"}, set.Router.Match(a)); diff != "" {
 		t.Errorf("routing (-want +got):\n%s", diff)
+	}
+	if set.OutboxDir != "/var/lib/kmsguard/outbox" || set.Retention != 48*time.Hour {
+		t.Errorf("outbox settings = %q, %s", set.OutboxDir, set.Retention)
+	}
+	d, err := set.NewDispatcher(openOutbox(t, t.TempDir()), DispatcherOptions{})
+	if err != nil || d.opts.Retry.MaxAttempts != 5 || d.opts.Limits["pagerduty"] == nil {
+		t.Errorf("Set.NewDispatcher = %+v, %v", d, err)
 	}
 }
 

@@ -65,6 +65,11 @@ func NewDispatcher(out Outbox, router *Router, channels []Channel, opts Dispatch
 		d.order = append(d.order, c.Name())
 		d.wake[c.Name()] = make(chan struct{}, 1)
 	}
+	for _, c := range router.Channels() {
+		if d.channels[c] == nil {
+			return nil, fmt.Errorf("dispatcher: a route names channel %q, which is not configured", c)
+		}
+	}
 	opts.Retry = opts.Retry.withDefaults()
 	if opts.Clock == nil {
 		opts.Clock = SystemClock()

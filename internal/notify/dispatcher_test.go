@@ -279,3 +279,11 @@ func TestOutboxDurabilityAcrossRestart(t *testing.T) {
 		}
 	}
 }
+
+func TestNewDispatcherRejectsUnknownRouteChannel(t *testing.T) {
+	out := openOutbox(t, t.TempDir())
+	router, _ := NewRouter([]Route{{Channels: []string{"pd"}}}, map[string]bool{"pd": true})
+	if _, err := NewDispatcher(out, router, nil, DispatcherOptions{}); err == nil || !strings.Contains(err.Error(), `"pd"`) {
+		t.Errorf("err = %v, want one naming the unconfigured channel", err)
+	}
+}

@@ -74,3 +74,18 @@ func ruleMatches(globs []string, id string) bool {
 	}
 	return false
 }
+
+// Channels lists every channel some route names, each once.
+func (r *Router) Channels() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, rt := range r.routes {
+		for _, c := range rt.Channels {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
