@@ -79,7 +79,7 @@ func (p RetryPolicy) Ceiling(failures int) time.Duration {
 func (p RetryPolicy) Delay(failures int, retryAfter time.Duration, jitter func(n time.Duration) time.Duration) time.Duration {
 	p = p.withDefaults()
 	if jitter == nil {
-		jitter = func(n time.Duration) time.Duration { return rand.N(n) }
+		jitter = rand.N[time.Duration]
 	}
 	d := jitter(p.Ceiling(failures))
 	return max(d, min(retryAfter, p.MaxRetryAfter))

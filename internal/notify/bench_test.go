@@ -17,7 +17,7 @@ func BenchmarkSubmitAndDeliver(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer out.Close()
+	defer func() { _ = out.Close() }()
 	router, _ := NewRouter([]Route{{Channels: []string{"hook"}}}, map[string]bool{"hook": true})
 	d, _ := NewDispatcher(out, router, []Channel{hook}, DispatcherOptions{Logger: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()

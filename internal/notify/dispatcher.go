@@ -177,7 +177,7 @@ func (d *Dispatcher) DeliverDue(ctx context.Context, channel string) (int, error
 		if len(claimed) == 0 {
 			return n, nil
 		}
-		if err := d.waitRate(ctx, channel); err != nil {
+		if !d.waitRate(ctx, channel) {
 			return n, nil // shutting down; the lease returns the delivery
 		}
 		n++
@@ -188,21 +188,22 @@ func (d *Dispatcher) DeliverDue(ctx context.Context, channel string) (int, error
 	return n, nil
 }
 
-func (d *Dispatcher) waitRate(ctx context.Context, channel string) error {
+// waitRate waits for the channel's rate limiter; false means ctx ended.
+func (d *Dispatcher) waitRate(ctx context.Context, channel string) bool {
 	lim := d.opts.Limits[channel]
 	if lim == nil {
-		return nil
+		return true
 	}
 	now := d.opts.Clock.Now()
 	r := lim.ReserveN(now, 1)
 	if !r.OK() {
-		return nil // burst 0 would block forever; treat as unlimited
+		return true // burst 0 would block forever; treat as unlimited
 	}
 	if err := d.opts.Clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
 		r.CancelAt(d.opts.Clock.Now())
-		return err
+		return false
 	}
-	return nil
+	return true
 }
 
 // attempt sends one delivery and records the outcome; only outbox errors
@@ -218,7 +219,7 @@ func (d *Dispatcher) attempt(ctx context.Context, ch Channel, dl Delivery) error
 		d.delivered.Add(1)
 		log.Info("notify delivered")
 		return d.out.Ack(ctx, dl, now)
-	case ctx.Err() != nil:
+	case done(ctx):
 		return nil // shutting down mid-send: leave it leased, it is retried
 	case !IsRetryable(err) || dl.Attempts+1 >= d.opts.Retry.MaxAttempts:
 		d.dead.Add(1)
@@ -235,5 +236,14 @@ func (d *Dispatcher) attempt(ctx context.Context, ch Channel, dl Delivery) error
 		d.retried.Add(1)
 		log.Warn("notify retry", "error", err.Error(), "next_attempt", next)
 		return d.out.Fail(ctx, dl, next, err.Error())
+	}
+}
+
+func done(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	default:
+		return false
 	}
 }

@@ -220,13 +220,13 @@ func TestOutboxDurabilityAcrossRestart(t *testing.T) {
 	if c, _ := out1.Claim(ctx, "hook", time.Now(), time.Hour, 1); len(c) != 1 {
 		t.Fatal("could not claim")
 	}
-	out1.Close() // crash: nothing else is flushed or acknowledged
+	_ = out1.Close() // crash: nothing else is flushed or acknowledged
 
 	out2, err := OpenFileOutbox(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer out2.Close()
+	defer func() { _ = out2.Close() }()
 	d2, _ := NewDispatcher(out2, router, channels(), DispatcherOptions{PollInterval: 5 * time.Millisecond})
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

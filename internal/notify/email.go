@@ -73,7 +73,7 @@ func NewEmail(opts EmailOptions) (*Email, error) {
 	}
 	from, err := mail.ParseAddress(opts.From)
 	if err != nil {
-		return nil, fmt.Errorf("email: from %q: %v", opts.From, err)
+		return nil, fmt.Errorf("email: from %q: %w", opts.From, err)
 	}
 	if len(opts.To) == 0 {
 		return nil, errors.New("email: at least one to address is required")
@@ -82,7 +82,7 @@ func NewEmail(opts EmailOptions) (*Email, error) {
 	for _, s := range opts.To {
 		a, err := mail.ParseAddress(s)
 		if err != nil {
-			return nil, fmt.Errorf("email: to %q: %v", s, err)
+			return nil, fmt.Errorf("email: to %q: %w", s, err)
 		}
 		to = append(to, a)
 	}
@@ -163,15 +163,15 @@ func (e *Email) transact(ctx context.Context, msg emailMessage) error {
 	// write, and closing the connection aborts a transaction on cancel.
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 
 	c, err := smtp.NewClient(conn, e.opts.Host)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return fmt.Errorf("email: greeting: %w", err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if err := c.Hello(e.opts.LocalName); err != nil {
 		return fmt.Errorf("email: EHLO: %w", err)
 	}

@@ -101,18 +101,18 @@ func OpenFileOutbox(dir string, retention time.Duration) (*FileOutbox, error) {
 		compactSlack: defaultCompactSlack}
 	good, err := o.replay(f, path)
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	if st, err := f.Stat(); err == nil && st.Size() > good {
 		o.TornTail = st.Size() - good
 		if err := f.Truncate(good); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, fmt.Errorf("outbox: cut torn tail of %s: %w", path, err)
 		}
 	}
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	o.rebuildQueues()

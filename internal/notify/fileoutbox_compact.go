@@ -100,14 +100,14 @@ func (o *FileOutbox) compactLocked(now time.Time) error {
 		return fmt.Errorf("outbox: compact: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("outbox: compact: %w", err)
 	}
 	if d, err := os.Open(o.dir); err == nil { // make the rename durable
 		_ = d.Sync()
-		d.Close()
+		_ = d.Close()
 	}
-	o.f.Close()
+	_ = o.f.Close()
 	o.f = f
 	o.records = n
 	live := make(map[outboxKey]*outboxEntry, len(keys))
@@ -128,11 +128,11 @@ func writeFileSync(path string, b []byte) (*os.File, error) {
 		return nil, err
 	}
 	if _, err := f.Write(b); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	return f, nil

@@ -30,7 +30,7 @@ func TestFileOutboxMatchesModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { o.Close() }()
+	defer func() { _ = o.Close() }()
 	rng := rand.New(rand.NewPCG(1, 2))
 	now := time.Date(2026, 11, 24, 4, 0, 0, 0, time.UTC)
 	model := map[string]*modelEntry{}
@@ -113,7 +113,7 @@ func TestFileOutboxMatchesModel(t *testing.T) {
 		case op == 8: // time passes
 			now = now.Add(time.Duration(rng.IntN(15)) * time.Second)
 		default: // restart: leases are forgotten
-			o.Close()
+			_ = o.Close()
 			if o, err = OpenFileOutbox(dir, 24*time.Hour); err != nil {
 				t.Fatalf("step %d: reopen: %v", step, err)
 			}

@@ -19,7 +19,7 @@ func openOutbox(t *testing.T, dir string) *FileOutbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { o.Close() })
+	t.Cleanup(func() { _ = o.Close() })
 	return o
 }
 
@@ -124,7 +124,7 @@ func TestFileOutboxSurvivesReopen(t *testing.T) {
 	_ = o.DeadLetter(ctx, c[2], now, "bad")
 	_, _ = o.Claim(ctx, "pd", now, time.Minute, 1) // leased, never finished
 	before := o.Entries()
-	o.Close()
+	_ = o.Close()
 
 	re := openOutbox(t, dir)
 	if diff := cmp.Diff(before, re.Entries()); diff != "" {
@@ -143,11 +143,11 @@ func TestFileOutboxTornTail(t *testing.T) {
 	if _, err := o.Enqueue(ctx, testAlert(), []string{"slack"}, now); err != nil {
 		t.Fatal(err)
 	}
-	o.Close()
+	_ = o.Close()
 	torn := `{"op":"ack","alert_id":"a1b2c3d4e5f60718","chan`
 	f, _ := os.OpenFile(filepath.Join(dir, journalName), os.O_APPEND|os.O_WRONLY, 0)
 	_, _ = f.WriteString(torn)
-	f.Close()
+	_ = f.Close()
 
 	re, err := OpenFileOutbox(dir, time.Hour)
 	if err != nil {
@@ -163,7 +163,7 @@ func TestFileOutboxTornTail(t *testing.T) {
 	if err := re.Ack(ctx, c[0], now); err != nil {
 		t.Fatal(err)
 	}
-	re.Close()
+	_ = re.Close()
 	again := openOutbox(t, dir)
 	if again.TornTail != 0 || states(again)["a1b2c3d4e5f60718/slack"] != "delivered" {
 		t.Errorf("after repair: TornTail %d, states %v", again.TornTail, states(again))
@@ -223,7 +223,7 @@ func TestFileOutboxCompaction(t *testing.T) {
 		t.Errorf("after retention compaction %d entries, want the 150 pending", n)
 	}
 	before := o.Entries()
-	o.Close()
+	_ = o.Close()
 	re := openOutbox(t, dir)
 	if diff := cmp.Diff(before, re.Entries()); diff != "" {
 		t.Errorf("compacted journal replays differently (-want +got):\n%s", diff)
@@ -250,12 +250,12 @@ func FuzzJournalReplay(f *testing.F) {
 		if err := o.Compact(time.Date(2026, 11, 24, 4, 0, 0, 0, time.UTC)); err != nil {
 			t.Fatal(err)
 		}
-		o.Close()
+		_ = o.Close()
 		re, err := OpenFileOutbox(dir, 100*365*24*time.Hour)
 		if err != nil {
 			t.Fatalf("compacted journal does not reopen: %v", err)
 		}
-		defer re.Close()
+		defer func() { _ = re.Close() }()
 		if diff := cmp.Diff(before, re.Entries()); diff != "" {
 			t.Fatalf("compaction changed the entries (-before +after):\n%s", diff)
 		}

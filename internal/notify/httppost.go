@@ -88,9 +88,9 @@ func doPost(ctx context.Context, client *http.Client, service, target string, bo
 		if ctx.Err() != nil {
 			return postResult{}, fmt.Errorf("%s: %w", service, ctx.Err())
 		}
-		return postResult{}, Retryable(fmt.Errorf("%s: %v", service, err), 0)
+		return postResult{}, Retryable(fmt.Errorf("%s: %w", service, err), 0)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, readErrorBody+1))
 	truncated := len(snippet) > readErrorBody
 	if truncated {

@@ -30,13 +30,13 @@ func TestFailedDeliveryLeaksNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadURL := "http://" + l.Addr().String() + "/services/" + pathToken
-	l.Close()
+	_ = l.Close()
 	// A server that rejects the request and quotes it back: path, query,
 	// Authorization header and body (which holds PagerDuty's routing key).
 	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, "rejected %s?%s auth=%q body=%s", r.URL.Path, r.URL.RawQuery, r.Header.Get("Authorization"), body)
+		_, _ = fmt.Fprintf(w, "rejected %s?%s auth=%q body=%s", r.URL.Path, r.URL.RawQuery, r.Header.Get("Authorization"), body)
 	}))
 	t.Cleanup(echo.Close)
 

@@ -37,7 +37,7 @@ func NewRouter(routes []Route, channels map[string]bool) (*Router, error) {
 		}
 		for _, g := range r.Rules {
 			if _, err := path.Match(g, ""); err != nil {
-				return nil, fmt.Errorf("routes[%d]: rule pattern %q: %v", i, g, err)
+				return nil, fmt.Errorf("routes[%d]: rule pattern %q: %w", i, g, err)
 			}
 		}
 	}

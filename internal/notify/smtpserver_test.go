@@ -65,7 +65,7 @@ func startSMTP(t *testing.T, withTLS bool) *smtpCapture {
 	c.Addr = "127.0.0.1"
 	c.Port = l.Addr().(*net.TCPAddr).Port
 	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { _ = srv.Close() })
 	return c
 }
 

@@ -120,7 +120,7 @@ func (s *SNS) Send(ctx context.Context, a alert.Alert) error {
 }
 
 func classifyAWS(err error) error {
-	msg := fmt.Errorf("sns: publish: %v", err)
+	msg := fmt.Errorf("sns: publish: %w", err)
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("sns: publish: %w", err)
 	}

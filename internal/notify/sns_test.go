@@ -51,15 +51,15 @@ func newSNSServer(t *testing.T) *snsServer {
 		w.Header().Set("Content-Type", "text/xml")
 		if code != "" {
 			w.WriteHeader(status)
-			fmt.Fprintf(w, `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>%s</Code><Message>it failed</Message></Error><RequestId>9f1b6c3e-0000-4000-8000-000000000001</RequestId></ErrorResponse>`, code)
+			_, _ = fmt.Fprintf(w, `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>%s</Code><Message>it failed</Message></Error><RequestId>9f1b6c3e-0000-4000-8000-000000000001</RequestId></ErrorResponse>`, code)
 			return
 		}
 		if r.PostForm.Get("Action") != "Publish" || r.PostForm.Get("Version") != "2010-03-31" {
 			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>bad action</Message></Error><RequestId>x</RequestId></ErrorResponse>`)
+			_, _ = fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>bad action</Message></Error><RequestId>x</RequestId></ErrorResponse>`)
 			return
 		}
-		fmt.Fprint(w, `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>567910cd-659e-55d4-8ccb-5aaf14679dc0</MessageId></PublishResult><ResponseMetadata><RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId></ResponseMetadata></PublishResponse>`)
+		_, _ = fmt.Fprint(w, `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>567910cd-659e-55d4-8ccb-5aaf14679dc0</MessageId></PublishResult><ResponseMetadata><RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId></ResponseMetadata></PublishResponse>`)
 	}))
 	t.Cleanup(s.Close)
 	return s
