@@ -117,9 +117,9 @@ func (d *Dispatcher) Stats() DispatcherStats {
 	return DispatcherStats{Delivered: d.delivered.Load(), Retried: d.retried.Load(), DeadLettered: d.dead.Load()}
 }
 
-// Run drains the outbox until ctx ends, one worker per channel. Deliveries
-// in flight when ctx ends are not acknowledged; their lease runs out and
-// they are retried (at-least-once).
+// Run drains the outbox until ctx ends, one worker per channel. When ctx
+// ends no new delivery starts; one in flight finishes (within SendTimeout)
+// and is recorded before Run returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, name := range d.order {
@@ -207,8 +207,12 @@ func (d *Dispatcher) waitRate(ctx context.Context, channel string) bool {
 }
 
 // attempt sends one delivery and records the outcome; only outbox errors
-// are returned.
+// are returned. The send and its bookkeeping run on a context that ignores
+// cancellation (bounded by SendTimeout), so a shutdown lets an in-flight
+// delivery finish and be recorded instead of cutting it off and sending it
+// again after the restart.
 func (d *Dispatcher) attempt(ctx context.Context, ch Channel, dl Delivery) error {
+	ctx = context.WithoutCancel(ctx)
 	sendCtx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
 	err := ch.Send(sendCtx, dl.Alert)
 	cancel()
@@ -219,8 +223,6 @@ func (d *Dispatcher) attempt(ctx context.Context, ch Channel, dl Delivery) error
 		d.delivered.Add(1)
 		log.Info("notify delivered")
 		return d.out.Ack(ctx, dl, now)
-	case done(ctx):
-		return nil // shutting down mid-send: leave it leased, it is retried
 	case !IsRetryable(err) || dl.Attempts+1 >= d.opts.Retry.MaxAttempts:
 		d.dead.Add(1)
 		log.Error("notify gave up", "error", err.Error(), "retryable", IsRetryable(err))
@@ -236,14 +238,5 @@ func (d *Dispatcher) attempt(ctx context.Context, ch Channel, dl Delivery) error
 		d.retried.Add(1)
 		log.Warn("notify retry", "error", err.Error(), "next_attempt", next)
 		return d.out.Fail(ctx, dl, next, err.Error())
-	}
-}
-
-func done(ctx context.Context) bool {
-	select {
-	case <-ctx.Done():
-		return true
-	default:
-		return false
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -285,5 +287,40 @@ func TestNewDispatcherRejectsUnknownRouteChannel(t *testing.T) {
 	router, _ := NewRouter([]Route{{Channels: []string{"pd"}}}, map[string]bool{"pd": true})
 	if _, err := NewDispatcher(out, router, nil, DispatcherOptions{}); err == nil || !strings.Contains(err.Error(), `"pd"`) {
 		t.Errorf("err = %v, want one naming the unconfigured channel", err)
+	}
+}
+
+// TestRunFinishesInFlightDeliveryOnShutdown: cancelling Run while a send is
+// in flight lets it complete and records it, so it is not sent again after
+// a restart.
+func TestRunFinishesInFlightDeliveryOnShutdown(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	pd, _ := NewPagerDuty(PagerDutyOptions{Name: "pd", RoutingKey: secretOf(pdKey), Endpoint: srv.URL})
+	out := openOutbox(t, t.TempDir())
+	router, _ := NewRouter([]Route{{Channels: []string{"pd"}}}, map[string]bool{"pd": true})
+	d, _ := NewDispatcher(out, router, []Channel{pd}, DispatcherOptions{PollInterval: time.Millisecond})
+	if _, err := d.Submit(context.Background(), testAlert()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := make(chan struct{})
+	go func() { _ = d.Run(ctx); close(finished) }()
+	<-started
+	cancel()
+	select {
+	case <-finished:
+		t.Fatal("Run returned while a delivery was in flight")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	<-finished
+	if e := out.Entries()[0]; e.State != "delivered" {
+		t.Errorf("in-flight delivery ended as %s, want delivered", e.State)
 	}
 }
