@@ -14,7 +14,8 @@
 //     permanent. See IsRetryable and RetryAfterOf.
 //   - Outbox is the durable queue of (alert, channel) deliveries. FileOutbox
 //     keeps it in an fsynced JSON-lines journal; internal/state provides the
-//     SQLite and PostgreSQL implementations behind the same interface.
+//     SQLite and PostgreSQL implementations behind the same interface, and
+//     every implementation passes the contract suite in notify/outboxtest.
 //   - Dispatcher routes an alert to channels, enqueues one delivery per
 //     channel (once: a (alert ID, channel) pair is enqueued and delivered at
 //     most once per dedup window) and drains the outbox with one worker per

@@ -130,6 +130,14 @@ func testFail(t *testing.T, f Factory) {
 	if len(d) != 1 || d[0].Attempts != 2 || d[0].LastError != "HTTP 503" {
 		t.Errorf("after a second Fail = %+v", d)
 	}
+	// The first claim's lease (until 1m10s) is long gone, but the one taken
+	// at 20s runs until 1m20s: nothing may be claimed in between.
+	if got, _ := o.Claim(ctx, "x", t0.Add(75*time.Second), time.Minute, 10); len(got) != 0 {
+		t.Errorf("claimed during a live lease, via an earlier lease's expiry: %+v", got)
+	}
+	if got, _ := o.Claim(ctx, "x", t0.Add(80*time.Second), time.Minute, 10); len(got) != 1 {
+		t.Errorf("not claimable after the live lease ended: %+v", got)
+	}
 }
 
 func testTerminal(t *testing.T, f Factory) {
@@ -181,7 +189,7 @@ func testModel(t *testing.T, f Factory) {
 	for step := range 600 {
 		switch op := rng.IntN(10); {
 		case op < 3:
-			id := fmt.Sprintf("al-%03d", rng.IntN(150))
+			id := fmt.Sprintf("al-%03d", rng.IntN(30))
 			chs := channels[:1+rng.IntN(2)]
 			added, err := o.Enqueue(ctx, mkAlert(id), chs, now)
 			must(t, err)
