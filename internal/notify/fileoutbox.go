@@ -31,7 +31,7 @@ import (
 type FileOutbox struct {
 	mu        sync.Mutex
 	dir       string
-	f         *os.File
+	f         journalFile
 	entries   map[outboxKey]*outboxEntry
 	queues    map[string]*dueQueue // pending entries per channel, by due time
 	records   int                  // lines in the journal
@@ -40,11 +40,21 @@ type FileOutbox struct {
 	// so the first change of a run compacts).
 	lastCompact  time.Time
 	compactErr   error
+	size         int64 // journal length after the last durable record
 	compactSlack int
 	// TornTail is the number of bytes of an incomplete last record found
 	// (and cut off) when the journal was opened: a write interrupted by a
 	// crash, whose change was never acknowledged to the caller.
 	TornTail int64
+}
+
+// journalFile is what the outbox needs of its open journal (*os.File);
+// tests substitute a failing one.
+type journalFile interface {
+	io.Writer
+	Sync() error
+	Truncate(size int64) error
+	Close() error
 }
 
 type outboxKey struct{ alertID, channel string }
@@ -93,7 +103,8 @@ func OpenFileOutbox(dir string, retention time.Duration) (*FileOutbox, error) {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	path := filepath.Join(dir, journalName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// O_APPEND: after a Truncate the next write still lands at the end.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
@@ -104,6 +115,7 @@ func OpenFileOutbox(dir string, retention time.Duration) (*FileOutbox, error) {
 		_ = f.Close()
 		return nil, err
 	}
+	o.size = good
 	if st, err := f.Stat(); err == nil && st.Size() > good {
 		o.TornTail = st.Size() - good
 		if err := f.Truncate(good); err != nil {
@@ -185,12 +197,20 @@ func (o *FileOutbox) write(recs ...journalRecord) error {
 		buf.Write(b)
 		buf.WriteByte('\n')
 	}
-	if _, err := o.f.Write(buf.Bytes()); err != nil {
+	_, err := o.f.Write(buf.Bytes())
+	if err == nil {
+		err = o.f.Sync()
+	}
+	if err != nil {
+		// Cut off whatever part of the records reached the file (disk
+		// full, I/O error), so that later appends do not follow a torn line
+		// and the journal stays readable.
+		if terr := o.f.Truncate(o.size); terr != nil {
+			return fmt.Errorf("outbox: append: %w (and restoring the journal failed: %v)", err, terr)
+		}
 		return fmt.Errorf("outbox: append: %w", err)
 	}
-	if err := o.f.Sync(); err != nil {
-		return fmt.Errorf("outbox: fsync: %w", err)
-	}
+	o.size += int64(buf.Len())
 	o.records += len(recs)
 	return nil
 }

@@ -109,6 +109,7 @@ func (o *FileOutbox) compactLocked(now time.Time) error {
 	}
 	_ = o.f.Close()
 	o.f = f
+	o.size = int64(buf.Len())
 	o.records = n
 	live := make(map[outboxKey]*outboxEntry, len(keys))
 	for _, k := range keys {

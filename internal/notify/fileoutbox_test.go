@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -260,4 +261,45 @@ func FuzzJournalReplay(f *testing.F) {
 			t.Fatalf("compaction changed the entries (-before +after):\n%s", diff)
 		}
 	})
+}
+
+// shortWriter writes half of what it is given, then fails, like a full disk.
+type shortWriter struct{ *os.File }
+
+func (w shortWriter) Write(b []byte) (int, error) {
+	n, _ := w.File.Write(b[:len(b)/2])
+	return n, errors.New("no space left on device")
+}
+
+func TestFileOutboxFailedAppendLeavesJournalReadable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	o, err := OpenFileOutbox(dir, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 4, 0, 0, 0, time.UTC)
+	first := testAlert()
+	if _, err := o.Enqueue(ctx, first, []string{"x"}, now); err != nil {
+		t.Fatal(err)
+	}
+	real := o.f.(*os.File)
+	o.f = shortWriter{real}
+	second := testAlert()
+	second.ID = "second"
+	if _, err := o.Enqueue(ctx, second, []string{"x"}, now); err == nil || !strings.Contains(err.Error(), "no space") {
+		t.Fatalf("Enqueue on a full disk = %v", err)
+	}
+	o.f = real // space freed
+	third := testAlert()
+	third.ID = "third"
+	if _, err := o.Enqueue(ctx, third, []string{"x"}, now); err != nil {
+		t.Fatal(err)
+	}
+	_ = o.Close()
+	re := openOutbox(t, dir)
+	want := map[string]string{first.ID + "/x": "pending", "third/x": "pending"}
+	if diff := cmp.Diff(want, states(re)); diff != "" || re.TornTail != 0 {
+		t.Errorf("after reopen (-want +got):\n%s (torn tail %d)", diff, re.TornTail)
+	}
 }
