@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,7 +95,7 @@ func (s *SNS) input(a alert.Alert) (*sns.PublishInput, error) {
 		}
 		return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 	}
-	return &sns.PublishInput{
+	in := &sns.PublishInput{
 		TopicArn:         aws.String(s.opts.TopicARN),
 		Subject:          aws.String(snsSubject(subject)),
 		Message:          aws.String(string(msg)),
@@ -102,7 +104,15 @@ func (s *SNS) input(a alert.Alert) (*sns.PublishInput, error) {
 			"severity": attr(a.Severity.String()),
 			"rule_id":  attr(a.RuleID),
 		},
-	}, nil
+	}
+	if strings.HasSuffix(s.opts.TopicARN, ".fifo") {
+		// FIFO topics require a group and deduplicate on the ID for five
+		// minutes, which collapses a redelivery after a crash.
+		sum := sha256.Sum256([]byte(DedupKey(a)))
+		in.MessageGroupId = aws.String("kmsguard")
+		in.MessageDeduplicationId = aws.String(hex.EncodeToString(sum[:]))
+	}
+	return in, nil
 }
 
 // Send publishes the alert. Throttling, 5xx and network errors are

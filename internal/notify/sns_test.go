@@ -200,3 +200,29 @@ func TestSNSFromConfig(t *testing.T) {
 		t.Errorf("auth = %q, want env credentials and the topic's region", auth)
 	}
 }
+
+func TestSNSFIFOTopicGetsGroupAndDedupID(t *testing.T) {
+	srv := newSNSServer(t)
+	for _, arn := range []string{topicARN, topicARN + ".fifo"} {
+		ch, err := NewSNS(SNSOptions{Name: "sns", TopicARN: arn, Client: srv.client()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := ch.Send(context.Background(), testAlert()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	forms, _ := srv.seen()
+	if forms[0].Has("MessageGroupId") || forms[0].Has("MessageDeduplicationId") {
+		t.Errorf("standard topic got FIFO parameters: %v", forms[0])
+	}
+	fifo1, fifo2 := forms[2], forms[3]
+	if fifo1.Get("MessageGroupId") != "kmsguard" || len(fifo1.Get("MessageDeduplicationId")) != 64 {
+		t.Errorf("FIFO parameters = %q, %q", fifo1.Get("MessageGroupId"), fifo1.Get("MessageDeduplicationId"))
+	}
+	if fifo1.Get("MessageDeduplicationId") != fifo2.Get("MessageDeduplicationId") {
+		t.Error("a redelivery has a different MessageDeduplicationId")
+	}
+}
