@@ -26,7 +26,11 @@ type Templates struct {
 	SNSSMS       string `json:"sns_sms,omitempty" yaml:"sns_sms,omitempty"`
 }
 
-// DefaultTemplates are used for every field a config leaves empty.
+// DefaultTemplates returns the built-in templates, used for every field a
+// config leaves empty (for documentation and `--print-defaults` style
+// output).
+func DefaultTemplates() Templates { return defaultTemplates }
+
 var defaultTemplates = Templates{
 	SlackText:    `[{{.Severity}}] {{.Title}}: {{.Alert.EventName}} by {{.Actor}}{{if .Keys}} on {{join .Keys ", "}}{{end}}`,
 	EmailSubject: `[kmsguard] [{{.Severity}}] {{.Title}} ({{.Alert.RuleID}})`,

@@ -66,3 +66,13 @@ func noEnv(string) (string, bool)   { return "", false }
 func noFile(string) ([]byte, error) { return nil, errNoFile }
 
 var errNoFile = errors.New("no such file")
+
+func TestDefaultTemplatesCompile(t *testing.T) {
+	d := DefaultTemplates()
+	if d.SlackText == "" || d.EmailHTML == "" || d.SNSSMS == "" {
+		t.Fatalf("DefaultTemplates has empty fields: %+v", d)
+	}
+	if _, err := d.compile(); err != nil {
+		t.Fatalf("default templates do not compile: %v", err)
+	}
+}
