@@ -206,7 +206,7 @@ func (o *FileOutbox) write(recs ...journalRecord) error {
 		// full, I/O error), so that later appends do not follow a torn line
 		// and the journal stays readable.
 		if terr := o.f.Truncate(o.size); terr != nil {
-			return fmt.Errorf("outbox: append: %w (and restoring the journal failed: %v)", err, terr)
+			return fmt.Errorf("outbox: append: %w (and restoring the journal failed: %w)", err, terr)
 		}
 		return fmt.Errorf("outbox: append: %w", err)
 	}
