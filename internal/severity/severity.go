@@ -50,8 +50,15 @@ func Parse(s string) (Level, error) {
 // MarshalText writes the level name, so JSON and YAML show "high", not 4.
 func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
-// UnmarshalText parses a level name.
+// UnmarshalText parses a level name. Unlike Parse it also accepts
+// "unknown", which MarshalText writes for the zero value, so that every
+// marshalled level reads back (a queued alert without a level must not make
+// a journal unreadable).
 func (l *Level) UnmarshalText(b []byte) error {
+	if strings.EqualFold(strings.TrimSpace(string(b)), names[Unknown]) {
+		*l = Unknown
+		return nil
+	}
 	v, err := Parse(string(b))
 	if err != nil {
 		return err
