@@ -44,7 +44,7 @@ type Options struct {
 	RegionConcurrency  int
 	MaxAttempts        int // SDK attempts per call, adaptive retry mode
 
-	Progress *Progress   // optional live counters for a progress bar
+	Progress *Progress    // optional live counters for a progress bar
 	Logger   *slog.Logger // optional diagnostics
 
 	// ConfigOptions are appended to the config.LoadDefaultConfig options;

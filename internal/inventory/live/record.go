@@ -143,6 +143,6 @@ func (s scope) path(name string) string {
 	return s.prefix + "/" + name
 }
 
-func (s scope) write(name string, v any)   { s.rec.write(s.path(name), v) }
+func (s scope) write(name string, v any)    { s.rec.write(s.path(name), v) }
 func (s scope) fail(name string, err error) { s.rec.fail(s.path(name), err, false) }
 func (s scope) note(name string, err error) { s.rec.fail(s.path(name), err, true) }

@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,8 +44,9 @@ type Config struct {
 
 // Stats counts what the fake served.
 type Stats struct {
-	Requests  int64 // all requests
-	Throttled int64 // requests answered with a throttling error
+	Requests  int64            // all requests
+	Throttled int64            // requests answered with a throttling error
+	Calls     map[string]int64 // requests per "service:Operation"
 }
 
 // Server is a running fake AWS endpoint.
@@ -57,6 +57,7 @@ type Server struct {
 	throttled atomic.Int64
 	mu        sync.Mutex
 	buckets   map[string]*rate.Limiter
+	calls     map[string]int64
 }
 
 // New starts a fake endpoint on 127.0.0.1. Close it when done.
@@ -67,14 +68,20 @@ func New(cfg Config) *Server {
 	if cfg.KMSBurst <= 0 {
 		cfg.KMSBurst = 10
 	}
-	s := &Server{cfg: cfg, buckets: map[string]*rate.Limiter{}}
+	s := &Server{cfg: cfg, buckets: map[string]*rate.Limiter{}, calls: map[string]int64{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
 
 // Stats returns the counters so far.
 func (s *Server) Stats() Stats {
-	return Stats{Requests: s.requests.Load(), Throttled: s.throttled.Load()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	calls := make(map[string]int64, len(s.calls))
+	for k, v := range s.calls {
+		calls[k] = v
+	}
+	return Stats{Requests: s.requests.Load(), Throttled: s.throttled.Load(), Calls: calls}
 }
 
 // AssumedAccessKey is the access key id AssumeRole issues for an account.
@@ -88,6 +95,7 @@ type call struct {
 	params  url.Values // query protocols
 	body    []byte     // JSON protocols
 	target  string     // JSON protocols: operation name
+	assumed bool       // signed with credentials AssumeRole issued
 }
 
 var credentialScope = regexp.MustCompile(`Credential=([^/]+)/[0-9]{8}/([^/]+)/([^/]+)/aws4_request`)
@@ -113,6 +121,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c := call{region: m[2], service: m[3], body: body}
 	c.account = s.accountFor(m[1])
+	c.assumed = strings.HasPrefix(m[1], AssumedAccessKey(""))
+	op := r.Header.Get("X-Amz-Target")
+	if _, after, ok := strings.Cut(op, "."); ok {
+		op = after
+	} else if q, err := url.ParseQuery(string(body)); err == nil {
+		op = q.Get("Action")
+	}
+	s.mu.Lock()
+	s.calls[c.service+":"+op]++
+	s.mu.Unlock()
 	switch c.service {
 	case "kms", "organizations":
 		target := r.Header.Get("X-Amz-Target")
@@ -214,5 +232,3 @@ func (s *Server) page(n int, marker string, limit int) (start, end int, next str
 	}
 	return start, end, next, nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -3,6 +3,7 @@ package awsfake
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,7 +16,9 @@ func (s *Server) serveSTS(w http.ResponseWriter, c call) {
 	switch action {
 	case "GetCallerIdentity":
 		arn := c.account.UserARN
-		if arn == "" {
+		if c.assumed {
+			arn = "arn:aws:sts::" + c.account.ID + ":assumed-role/" + c.account.Role + "/kmsguard"
+		} else if arn == "" {
 			arn = "arn:aws:iam::" + c.account.ID + ":user/auditor"
 		}
 		var d xmlDoc
@@ -71,7 +74,7 @@ func (s *Server) serveEC2(w http.ResponseWriter, c call) {
 		names = append(names, name)
 	}
 	names = append(names, c.account.DisabledRegions...)
-	sortStrings(names)
+	slices.Sort(names)
 	var d xmlDoc
 	d.b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<DescribeRegionsResponse xmlns="` + namespace("ec2") + `">`)
 	d.text("requestId", "fake-request-id")
