@@ -18,6 +18,9 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// kmsRateMargin is the share of the KMS quota the collector uses.
+const kmsRateMargin = 0.95
+
 // Collect reads the accounts selected by o and writes a snapshot to sink.
 // Failed calls are facts, written as error files and listed in the
 // summary; the error is non-nil only when the collection could not run or
@@ -78,8 +81,11 @@ func collectAccount(ctx context.Context, cfg aws.Config, o Options, sc scope, wi
 	for _, region := range regions {
 		regionGroup.Go(func() error {
 			defer o.Progress.RegionsDone.Add(1)
-			// KMS quotas are per account and region: one limiter each.
-			limiter := rate.NewLimiter(rate.Limit(o.KMSRate), max(1, int(o.KMSRate/20)))
+			// KMS quotas are per account and region: one limiter each. It
+			// paces 5% under the quota with no burst, so that jitter between
+			// here and the service never drains the service's token bucket:
+			// one throttle would make the adaptive retryer cut the rate.
+			limiter := rate.NewLimiter(rate.Limit(o.KMSRate*kmsRateMargin), 1)
 			client := kms.NewFromConfig(cfg, func(ko *kms.Options) {
 				ko.Region = region
 				ko.APIOptions = append(ko.APIOptions, rateLimited(limiter))

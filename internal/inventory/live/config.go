@@ -39,7 +39,7 @@ type Options struct {
 	Accounts   []string // subset of account ids (organisation mode)
 
 	Concurrency        int     // per-key calls in flight per region
-	KMSRate            float64 // client-side KMS request rate per account and region
+	KMSRate            float64 // KMS request quota per account and region; the collector stays 5% under it
 	AccountConcurrency int
 	RegionConcurrency  int
 	MaxAttempts        int // SDK attempts per call, adaptive retry mode

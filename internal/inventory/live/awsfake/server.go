@@ -100,8 +100,12 @@ type call struct {
 
 var credentialScope = regexp.MustCompile(`Credential=([^/]+)/[0-9]{8}/([^/]+)/([^/]+)/aws4_request`)
 
+// serve decides each request when it arrives, as AWS's quotas do, and
+// delays the answer by the configured latency.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
+	rec := httptest.NewRecorder()
+	s.handle(rec, r)
 	if s.cfg.Latency > 0 {
 		select {
 		case <-time.After(s.cfg.Latency):
@@ -109,6 +113,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)
