@@ -82,6 +82,7 @@ Exit codes:
 	root.AddCommand(
 		newVersionCmd(a),
 		newPolicyCmd(a),
+		newCollectCmd(a), newPermissionsCmd(a),
 	)
 	wrapArgErrors(root)
 	return root
