@@ -1,12 +1,17 @@
 package live
 
-import "strings"
+import (
+	"strings"
 
-// The IAM actions the collector calls, by part. Each matches a method of
-// the client interfaces in clients.go (permissions_test.go checks both
-// ways). sts:GetCallerIdentity needs no permission and is not listed.
-var (
-	accountActions = []string{
+	"github.com/kmsguard/kmsguard/internal/inventory/live/clijson"
+)
+
+// accountActions are the IAM actions reading one account needs. With
+// organizationActions and sts:AssumeRole they match the methods of the
+// client interfaces in clients.go one to one (readonly_test.go checks it).
+// sts:GetCallerIdentity needs no permission and is not listed.
+func accountActions() []string {
+	return []string{
 		"ec2:DescribeRegions",
 		"iam:GetAccountAuthorizationDetails",
 		"kms:DescribeKey",
@@ -17,14 +22,19 @@ var (
 		"kms:ListKeys",
 		"kms:ListResourceTags",
 	}
-	organizationActions = []string{
+}
+
+// organizationActions are what organisation mode adds on the management
+// account, besides sts:AssumeRole.
+func organizationActions() []string {
+	return []string{
 		"organizations:DescribePolicy",
 		"organizations:ListAccounts",
 		"organizations:ListParents",
 		"organizations:ListPolicies",
 		"organizations:ListTargetsForPolicy",
 	}
-)
+}
 
 // iamPolicy is an IAM policy document in the order people write them.
 type iamPolicy struct {
@@ -46,17 +56,17 @@ type iamStatement struct {
 // organisation and assuming role (a role name; empty means any role).
 func PermissionsPolicy(org bool, role string) ([]byte, error) {
 	p := iamPolicy{Version: "2012-10-17", Statement: []iamStatement{{
-		Sid: "KmsguardReadKeysAndIdentities", Effect: "Allow", Action: accountActions, Resource: "*",
+		Sid: "KmsguardReadKeysAndIdentities", Effect: "Allow", Action: accountActions(), Resource: "*",
 	}}}
 	if org {
 		if role == "" {
 			role = "*"
 		}
 		p.Statement = append(p.Statement,
-			iamStatement{Sid: "KmsguardReadOrganization", Effect: "Allow", Action: organizationActions, Resource: "*"},
+			iamStatement{Sid: "KmsguardReadOrganization", Effect: "Allow", Action: organizationActions(), Resource: "*"},
 			iamStatement{Sid: "KmsguardAssumeAuditRole", Effect: "Allow", Action: []string{"sts:AssumeRole"},
 				Resource: "arn:aws:iam::*:role/" + strings.Trim(role, "/")},
 		)
 	}
-	return MarshalCLI(p)
+	return clijson.Marshal(p)
 }

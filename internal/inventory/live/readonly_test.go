@@ -127,8 +127,8 @@ func TestPermissionsCoverEveryClientCall(t *testing.T) {
 		want = append(want, serviceOf(m)+":"+m)
 	}
 	var got []string
-	got = append(got, accountActions...)
-	got = append(got, organizationActions...)
+	got = append(got, accountActions()...)
+	got = append(got, organizationActions()...)
 	got = append(got, "sts:AssumeRole")
 	slices.Sort(got)
 	slices.Sort(want)

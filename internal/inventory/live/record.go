@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/kmsguard/kmsguard/internal/inventory/live/clijson"
 )
 
 // Summary reports what a collection read and which calls failed.
@@ -52,7 +54,7 @@ type recorder struct {
 
 // write stores v as <name>.json.
 func (r *recorder) write(name string, v any) {
-	data, err := MarshalCLI(v)
+	data, err := clijson.Marshal(v)
 	if err == nil {
 		err = r.sink.WriteFile(name+".json", data)
 	}
@@ -69,7 +71,7 @@ func (r *recorder) write(name string, v any) {
 // as <name>.error.json. soft failures become notes, not failures.
 func (r *recorder) fail(name string, callErr error, soft bool) {
 	code, msg := errorCode(callErr)
-	data, err := MarshalCLI(errorFile{Code: code, Message: msg})
+	data, err := clijson.Marshal(errorFile{Code: code, Message: msg})
 	if err == nil {
 		err = r.sink.WriteFile(name+".error.json", data)
 	}

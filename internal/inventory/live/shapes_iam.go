@@ -2,6 +2,8 @@ package live
 
 import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/kmsguard/kmsguard/internal/inventory/live/clijson"
 )
 
 // IAM output shapes in the service model's member order. The merged
@@ -20,7 +22,7 @@ type userDetail struct {
 	UserName                *string                      `json:"UserName,omitzero"`
 	UserId                  *string                      `json:"UserId,omitzero"`
 	Arn                     *string                      `json:"Arn,omitzero"`
-	CreateDate              *Timestamp                   `json:"CreateDate,omitzero"`
+	CreateDate              *clijson.Timestamp           `json:"CreateDate,omitzero"`
 	UserPolicyList          []policyDetail               `json:"UserPolicyList,omitzero"`
 	GroupList               []string                     `json:"GroupList,omitzero"`
 	AttachedManagedPolicies []attachedPolicy             `json:"AttachedManagedPolicies,omitzero"`
@@ -29,13 +31,13 @@ type userDetail struct {
 }
 
 type groupDetail struct {
-	Path                    *string          `json:"Path,omitzero"`
-	GroupName               *string          `json:"GroupName,omitzero"`
-	GroupId                 *string          `json:"GroupId,omitzero"`
-	Arn                     *string          `json:"Arn,omitzero"`
-	CreateDate              *Timestamp       `json:"CreateDate,omitzero"`
-	GroupPolicyList         []policyDetail   `json:"GroupPolicyList,omitzero"`
-	AttachedManagedPolicies []attachedPolicy `json:"AttachedManagedPolicies,omitzero"`
+	Path                    *string            `json:"Path,omitzero"`
+	GroupName               *string            `json:"GroupName,omitzero"`
+	GroupId                 *string            `json:"GroupId,omitzero"`
+	Arn                     *string            `json:"Arn,omitzero"`
+	CreateDate              *clijson.Timestamp `json:"CreateDate,omitzero"`
+	GroupPolicyList         []policyDetail     `json:"GroupPolicyList,omitzero"`
+	AttachedManagedPolicies []attachedPolicy   `json:"AttachedManagedPolicies,omitzero"`
 }
 
 type roleDetail struct {
@@ -43,8 +45,8 @@ type roleDetail struct {
 	RoleName                 *string                      `json:"RoleName,omitzero"`
 	RoleId                   *string                      `json:"RoleId,omitzero"`
 	Arn                      *string                      `json:"Arn,omitzero"`
-	CreateDate               *Timestamp                   `json:"CreateDate,omitzero"`
-	AssumeRolePolicyDocument *PolicyDocument              `json:"AssumeRolePolicyDocument,omitzero"`
+	CreateDate               *clijson.Timestamp           `json:"CreateDate,omitzero"`
+	AssumeRolePolicyDocument *clijson.PolicyDocument      `json:"AssumeRolePolicyDocument,omitzero"`
 	InstanceProfileList      []instanceProfile            `json:"InstanceProfileList,omitzero"`
 	RolePolicyList           []policyDetail               `json:"RolePolicyList,omitzero"`
 	AttachedManagedPolicies  []attachedPolicy             `json:"AttachedManagedPolicies,omitzero"`
@@ -54,30 +56,30 @@ type roleDetail struct {
 }
 
 type managedPolicyDetail struct {
-	PolicyName                    *string         `json:"PolicyName,omitzero"`
-	PolicyId                      *string         `json:"PolicyId,omitzero"`
-	Arn                           *string         `json:"Arn,omitzero"`
-	Path                          *string         `json:"Path,omitzero"`
-	DefaultVersionId              *string         `json:"DefaultVersionId,omitzero"`
-	AttachmentCount               *int32          `json:"AttachmentCount,omitzero"`
-	PermissionsBoundaryUsageCount *int32          `json:"PermissionsBoundaryUsageCount,omitzero"`
-	IsAttachable                  bool            `json:"IsAttachable"`
-	Description                   *string         `json:"Description,omitzero"`
-	CreateDate                    *Timestamp      `json:"CreateDate,omitzero"`
-	UpdateDate                    *Timestamp      `json:"UpdateDate,omitzero"`
-	PolicyVersionList             []policyVersion `json:"PolicyVersionList,omitzero"`
+	PolicyName                    *string            `json:"PolicyName,omitzero"`
+	PolicyId                      *string            `json:"PolicyId,omitzero"`
+	Arn                           *string            `json:"Arn,omitzero"`
+	Path                          *string            `json:"Path,omitzero"`
+	DefaultVersionId              *string            `json:"DefaultVersionId,omitzero"`
+	AttachmentCount               *int32             `json:"AttachmentCount,omitzero"`
+	PermissionsBoundaryUsageCount *int32             `json:"PermissionsBoundaryUsageCount,omitzero"`
+	IsAttachable                  bool               `json:"IsAttachable"`
+	Description                   *string            `json:"Description,omitzero"`
+	CreateDate                    *clijson.Timestamp `json:"CreateDate,omitzero"`
+	UpdateDate                    *clijson.Timestamp `json:"UpdateDate,omitzero"`
+	PolicyVersionList             []policyVersion    `json:"PolicyVersionList,omitzero"`
 }
 
 type policyDetail struct {
-	PolicyName     *string         `json:"PolicyName,omitzero"`
-	PolicyDocument *PolicyDocument `json:"PolicyDocument,omitzero"`
+	PolicyName     *string                 `json:"PolicyName,omitzero"`
+	PolicyDocument *clijson.PolicyDocument `json:"PolicyDocument,omitzero"`
 }
 
 type policyVersion struct {
-	Document         *PolicyDocument `json:"Document,omitzero"`
-	VersionId        *string         `json:"VersionId,omitzero"`
-	IsDefaultVersion bool            `json:"IsDefaultVersion"`
-	CreateDate       *Timestamp      `json:"CreateDate,omitzero"`
+	Document         *clijson.PolicyDocument `json:"Document,omitzero"`
+	VersionId        *string                 `json:"VersionId,omitzero"`
+	IsDefaultVersion bool                    `json:"IsDefaultVersion"`
+	CreateDate       *clijson.Timestamp      `json:"CreateDate,omitzero"`
 }
 
 type attachedPolicy struct {
@@ -96,13 +98,13 @@ type iamTag struct {
 }
 
 type instanceProfile struct {
-	Path                *string    `json:"Path,omitzero"`
-	InstanceProfileName *string    `json:"InstanceProfileName,omitzero"`
-	InstanceProfileId   *string    `json:"InstanceProfileId,omitzero"`
-	Arn                 *string    `json:"Arn,omitzero"`
-	CreateDate          *Timestamp `json:"CreateDate,omitzero"`
-	Roles               []iamRole  `json:"Roles"`
-	Tags                []iamTag   `json:"Tags,omitzero"`
+	Path                *string            `json:"Path,omitzero"`
+	InstanceProfileName *string            `json:"InstanceProfileName,omitzero"`
+	InstanceProfileId   *string            `json:"InstanceProfileId,omitzero"`
+	Arn                 *string            `json:"Arn,omitzero"`
+	CreateDate          *clijson.Timestamp `json:"CreateDate,omitzero"`
+	Roles               []iamRole          `json:"Roles"`
+	Tags                []iamTag           `json:"Tags,omitzero"`
 }
 
 type iamRole struct {
@@ -110,8 +112,8 @@ type iamRole struct {
 	RoleName                 *string                      `json:"RoleName,omitzero"`
 	RoleId                   *string                      `json:"RoleId,omitzero"`
 	Arn                      *string                      `json:"Arn,omitzero"`
-	CreateDate               *Timestamp                   `json:"CreateDate,omitzero"`
-	AssumeRolePolicyDocument *PolicyDocument              `json:"AssumeRolePolicyDocument,omitzero"`
+	CreateDate               *clijson.Timestamp           `json:"CreateDate,omitzero"`
+	AssumeRolePolicyDocument *clijson.PolicyDocument      `json:"AssumeRolePolicyDocument,omitzero"`
 	Description              *string                      `json:"Description,omitzero"`
 	MaxSessionDuration       *int32                       `json:"MaxSessionDuration,omitzero"`
 	PermissionsBoundary      *attachedPermissionsBoundary `json:"PermissionsBoundary,omitzero"`
@@ -120,8 +122,8 @@ type iamRole struct {
 }
 
 type roleLastUsed struct {
-	LastUsedDate *Timestamp `json:"LastUsedDate,omitzero"`
-	Region       *string    `json:"Region,omitzero"`
+	LastUsedDate *clijson.Timestamp `json:"LastUsedDate,omitzero"`
+	Region       *string            `json:"Region,omitzero"`
 }
 
 func fromPolicyDetails(in []iamtypes.PolicyDetail) []policyDetail {
@@ -130,7 +132,7 @@ func fromPolicyDetails(in []iamtypes.PolicyDetail) []policyDetail {
 	}
 	out := make([]policyDetail, 0, len(in))
 	for _, p := range in {
-		out = append(out, policyDetail{PolicyName: p.PolicyName, PolicyDocument: DecodePolicyDocument(p.PolicyDocument)})
+		out = append(out, policyDetail{PolicyName: p.PolicyName, PolicyDocument: clijson.DecodePolicyDocument(p.PolicyDocument)})
 	}
 	return out
 }
@@ -191,7 +193,7 @@ func fromGroup(g iamtypes.GroupDetail) groupDetail {
 func fromRoleDetail(r iamtypes.RoleDetail) roleDetail {
 	out := roleDetail{
 		Path: r.Path, RoleName: r.RoleName, RoleId: r.RoleId, Arn: r.Arn, CreateDate: ts(r.CreateDate),
-		AssumeRolePolicyDocument: DecodePolicyDocument(r.AssumeRolePolicyDocument),
+		AssumeRolePolicyDocument: clijson.DecodePolicyDocument(r.AssumeRolePolicyDocument),
 		RolePolicyList:           fromPolicyDetails(r.RolePolicyList),
 		AttachedManagedPolicies:  fromAttached(r.AttachedManagedPolicies),
 		PermissionsBoundary:      fromBoundary(r.PermissionsBoundary), Tags: fromTags(r.Tags),
@@ -209,7 +211,7 @@ func fromRoleDetail(r iamtypes.RoleDetail) roleDetail {
 			p.Roles = append(p.Roles, iamRole{
 				Path: role.Path, RoleName: role.RoleName, RoleId: role.RoleId, Arn: role.Arn,
 				CreateDate:               ts(role.CreateDate),
-				AssumeRolePolicyDocument: DecodePolicyDocument(role.AssumeRolePolicyDocument),
+				AssumeRolePolicyDocument: clijson.DecodePolicyDocument(role.AssumeRolePolicyDocument),
 				Description:              role.Description, MaxSessionDuration: role.MaxSessionDuration,
 				PermissionsBoundary: fromBoundary(role.PermissionsBoundary), Tags: fromTags(role.Tags),
 				RoleLastUsed: fromLastUsed(role.RoleLastUsed),
@@ -232,7 +234,7 @@ func fromManagedPolicy(p iamtypes.ManagedPolicyDetail) managedPolicyDetail {
 	}
 	for _, v := range p.PolicyVersionList {
 		out.PolicyVersionList = append(out.PolicyVersionList, policyVersion{
-			Document: DecodePolicyDocument(v.Document), VersionId: v.VersionId,
+			Document: clijson.DecodePolicyDocument(v.Document), VersionId: v.VersionId,
 			IsDefaultVersion: v.IsDefaultVersion, CreateDate: ts(v.CreateDate),
 		})
 	}

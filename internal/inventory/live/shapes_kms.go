@@ -3,6 +3,8 @@ package live
 import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsguard/kmsguard/internal/inventory/live/clijson"
 )
 
 // The types in this file mirror the KMS output shapes with their members in
@@ -19,13 +21,13 @@ type keyMetadata struct {
 	AWSAccountId                *string                   `json:"AWSAccountId,omitzero"`
 	KeyId                       *string                   `json:"KeyId,omitzero"`
 	Arn                         *string                   `json:"Arn,omitzero"`
-	CreationDate                *Timestamp                `json:"CreationDate,omitzero"`
+	CreationDate                *clijson.Timestamp        `json:"CreationDate,omitzero"`
 	Enabled                     bool                      `json:"Enabled"`
 	Description                 *string                   `json:"Description,omitzero"`
 	KeyUsage                    string                    `json:"KeyUsage,omitzero"`
 	KeyState                    string                    `json:"KeyState,omitzero"`
-	DeletionDate                *Timestamp                `json:"DeletionDate,omitzero"`
-	ValidTo                     *Timestamp                `json:"ValidTo,omitzero"`
+	DeletionDate                *clijson.Timestamp        `json:"DeletionDate,omitzero"`
+	ValidTo                     *clijson.Timestamp        `json:"ValidTo,omitzero"`
 	Origin                      string                    `json:"Origin,omitzero"`
 	CustomKeyStoreId            *string                   `json:"CustomKeyStoreId,omitzero"`
 	CloudHsmClusterId           *string                   `json:"CloudHsmClusterId,omitzero"`
@@ -66,11 +68,11 @@ type getKeyPolicyOutput struct {
 }
 
 type getKeyRotationStatusOutput struct {
-	KeyRotationEnabled        bool       `json:"KeyRotationEnabled"`
-	KeyId                     *string    `json:"KeyId,omitzero"`
-	RotationPeriodInDays      *int32     `json:"RotationPeriodInDays,omitzero"`
-	NextRotationDate          *Timestamp `json:"NextRotationDate,omitzero"`
-	OnDemandRotationStartDate *Timestamp `json:"OnDemandRotationStartDate,omitzero"`
+	KeyRotationEnabled        bool               `json:"KeyRotationEnabled"`
+	KeyId                     *string            `json:"KeyId,omitzero"`
+	RotationPeriodInDays      *int32             `json:"RotationPeriodInDays,omitzero"`
+	NextRotationDate          *clijson.Timestamp `json:"NextRotationDate,omitzero"`
+	OnDemandRotationStartDate *clijson.Timestamp `json:"OnDemandRotationStartDate,omitzero"`
 }
 
 // listGrantsOutput is what the CLI prints after merging all pages: only the
@@ -80,17 +82,17 @@ type listGrantsOutput struct {
 }
 
 type grantListEntry struct {
-	KeyId                    *string           `json:"KeyId,omitzero"`
-	GrantId                  *string           `json:"GrantId,omitzero"`
-	Name                     *string           `json:"Name,omitzero"`
-	CreationDate             *Timestamp        `json:"CreationDate,omitzero"`
-	GranteePrincipal         *string           `json:"GranteePrincipal,omitzero"`
-	RetiringPrincipal        *string           `json:"RetiringPrincipal,omitzero"`
-	IssuingAccount           *string           `json:"IssuingAccount,omitzero"`
-	Operations               []string          `json:"Operations,omitzero"`
-	Constraints              *grantConstraints `json:"Constraints,omitzero"`
-	GranteeServicePrincipal  *string           `json:"GranteeServicePrincipal,omitzero"`
-	RetiringServicePrincipal *string           `json:"RetiringServicePrincipal,omitzero"`
+	KeyId                    *string            `json:"KeyId,omitzero"`
+	GrantId                  *string            `json:"GrantId,omitzero"`
+	Name                     *string            `json:"Name,omitzero"`
+	CreationDate             *clijson.Timestamp `json:"CreationDate,omitzero"`
+	GranteePrincipal         *string            `json:"GranteePrincipal,omitzero"`
+	RetiringPrincipal        *string            `json:"RetiringPrincipal,omitzero"`
+	IssuingAccount           *string            `json:"IssuingAccount,omitzero"`
+	Operations               []string           `json:"Operations,omitzero"`
+	Constraints              *grantConstraints  `json:"Constraints,omitzero"`
+	GranteeServicePrincipal  *string            `json:"GranteeServicePrincipal,omitzero"`
+	RetiringServicePrincipal *string            `json:"RetiringServicePrincipal,omitzero"`
 }
 
 // grantConstraints keeps encryption-context maps as Go maps: the order of
@@ -106,11 +108,11 @@ type listAliasesOutput struct {
 }
 
 type aliasListEntry struct {
-	AliasName       *string    `json:"AliasName,omitzero"`
-	AliasArn        *string    `json:"AliasArn,omitzero"`
-	TargetKeyId     *string    `json:"TargetKeyId,omitzero"`
-	CreationDate    *Timestamp `json:"CreationDate,omitzero"`
-	LastUpdatedDate *Timestamp `json:"LastUpdatedDate,omitzero"`
+	AliasName       *string            `json:"AliasName,omitzero"`
+	AliasArn        *string            `json:"AliasArn,omitzero"`
+	TargetKeyId     *string            `json:"TargetKeyId,omitzero"`
+	CreationDate    *clijson.Timestamp `json:"CreationDate,omitzero"`
+	LastUpdatedDate *clijson.Timestamp `json:"LastUpdatedDate,omitzero"`
 }
 
 type listResourceTagsOutput struct {

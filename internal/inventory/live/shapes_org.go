@@ -2,6 +2,8 @@ package live
 
 import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/kmsguard/kmsguard/internal/inventory/live/clijson"
 )
 
 // STS and Organizations output shapes in the service model's member order.
@@ -48,15 +50,15 @@ type listAccountsOutput struct {
 }
 
 type orgAccount struct {
-	Id              *string    `json:"Id,omitzero"`
-	Arn             *string    `json:"Arn,omitzero"`
-	Email           *string    `json:"Email,omitzero"`
-	Name            *string    `json:"Name,omitzero"`
-	Status          string     `json:"Status,omitzero"`
-	JoinedMethod    string     `json:"JoinedMethod,omitzero"`
-	JoinedTimestamp *Timestamp `json:"JoinedTimestamp,omitzero"`
-	State           string     `json:"State,omitzero"`
-	Paths           []string   `json:"Paths,omitzero"`
+	Id              *string            `json:"Id,omitzero"`
+	Arn             *string            `json:"Arn,omitzero"`
+	Email           *string            `json:"Email,omitzero"`
+	Name            *string            `json:"Name,omitzero"`
+	Status          string             `json:"Status,omitzero"`
+	JoinedMethod    string             `json:"JoinedMethod,omitzero"`
+	JoinedTimestamp *clijson.Timestamp `json:"JoinedTimestamp,omitzero"`
+	State           string             `json:"State,omitzero"`
+	Paths           []string           `json:"Paths,omitzero"`
 }
 
 type listParentsOutput struct {

@@ -1,4 +1,8 @@
-package live
+// Package clijson writes JSON the way the AWS CLI v2 prints it with
+// --output json: 4-space indentation, members in the order of the Go
+// struct (mirroring the service model), timestamps as Python's
+// datetime.isoformat, and IAM policy documents decoded into objects.
+package clijson
 
 import (
 	"bytes"
@@ -32,15 +36,6 @@ func FormatTimestamp(t time.Time) string {
 	return s + "+00:00"
 }
 
-// ts converts an SDK timestamp pointer to an optional CLI timestamp.
-func ts(t *time.Time) *Timestamp {
-	if t == nil {
-		return nil
-	}
-	v := Timestamp(*t)
-	return &v
-}
-
 // PolicyDocument is an IAM policy document as the AWS CLI prints it. IAM
 // returns documents URL-encoded; botocore URL-decodes them and parses the
 // JSON keeping key order (json_decode_policies), so the CLI prints an
@@ -72,10 +67,10 @@ func DecodePolicyDocument(encoded *string) *PolicyDocument {
 // MarshalJSON implements json.Marshaler.
 func (p PolicyDocument) MarshalJSON() ([]byte, error) { return p.raw, nil }
 
-// MarshalCLI encodes v as the AWS CLI prints JSON output: four-space
+// Marshal encodes v as the AWS CLI prints JSON output: four-space
 // indentation, members in the order of the Go struct (which mirrors the
 // service model's member order), no HTML escaping, and a final newline.
-func MarshalCLI(v any) ([]byte, error) {
+func Marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
