@@ -177,6 +177,7 @@ func collectOrg(ctx context.Context, cfg aws.Config, o Options, rec *recorder) e
 			acfg := cfg.Copy()
 			acfg.Credentials = aws.NewCredentialsCache(provider)
 			if _, err := acfg.Credentials.Retrieve(gctx); err != nil {
+				o.Logger.Info("cannot assume role", "role", roleARN, "err", err)
 				return failUnlessCanceled(gctx, root, "accounts/"+account, err)
 			}
 			return collectAccount(gctx, acfg, o, scope{rec: rec, prefix: "accounts/" + account}, false)

@@ -26,6 +26,7 @@ func collectRegion(ctx context.Context, client kmsAPI, sc scope, region string, 
 				return ctx.Err()
 			}
 			sc.fail(dir, err)
+			o.Logger.Info("cannot list kms keys", "scope", sc.prefix, "region", region, "err", err)
 			return nil
 		}
 		keys = append(keys, page.Keys...)
@@ -42,7 +43,9 @@ func collectRegion(ctx context.Context, client kmsAPI, sc scope, region string, 
 			return collectKey(gctx, client, sc, dir, k)
 		})
 	}
-	return g.Wait()
+	err := g.Wait()
+	o.Logger.Debug("kms region collected", "scope", sc.prefix, "region", region, "keys", len(keys), "err", err)
+	return err
 }
 
 func collectAliases(ctx context.Context, client kmsAPI, sc scope, dir string) error {

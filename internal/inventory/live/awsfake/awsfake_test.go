@@ -24,7 +24,9 @@ func testServer(t *testing.T) (*Server, aws.Config) {
 		Accounts: []*Account{
 			{ID: "111111111111", AccessKey: "AKIAONE", Regions: map[string]*Region{"eu-west-1": {}}, DisabledRegions: []string{"me-south-1"}},
 		},
-		Deny: func(_, _, op, _ string) bool { return op == "GetAccountAuthorizationDetails" || op == "DescribeRegions" },
+		Deny: func(_, _, op, _ string) bool {
+			return op == "GetAccountAuthorizationDetails" || op == "DescribeRegions"
+		},
 	})
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
