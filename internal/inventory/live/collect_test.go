@@ -71,12 +71,18 @@ func TestCollectSingleAccount(t *testing.T) {
 	defer srv.Close()
 	o := fakeOptions(t, srv, "AKIAFAKEMGMT")
 	o.Regions = []string{"us-east-1", "eu-west-1", "ap-east-1"}
+	o.Progress = &Progress{}
 	sink := NewMemSink()
 	sum, err := Collect(context.Background(), o, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "single", sink)
+	p := o.Progress
+	progress := []int64{p.AccountsDone.Load(), p.AccountsTotal.Load(), p.RegionsDone.Load(), p.RegionsTotal.Load(), p.KeysDone.Load(), p.KeysTotal.Load()}
+	if diff := cmp.Diff([]int64{1, 1, 3, 3, 5, 5}, progress); diff != "" {
+		t.Errorf("progress counters (accounts, regions, keys done/total) (-want +got):\n%s", diff)
+	}
 
 	wantFailures := map[string]string{
 		"kms/ap-east-1.error.json": "UnrecognizedClientException",

@@ -20,7 +20,8 @@ type Sink interface {
 
 // DirSink writes a snapshot into a directory. Each file is written to a
 // temporary file next to it and renamed into place, so a reader never sees
-// a half-written file.
+// a half-written file. A snapshot describes who can use which key, so
+// files are readable by their owner only (0600, directories 0700).
 type DirSink struct {
 	Root string
 }
@@ -31,7 +32,7 @@ func (d DirSink) WriteFile(name string, data []byte) error {
 		return fmt.Errorf("snapshot file name %q is not a valid relative path", name)
 	}
 	target := filepath.Join(d.Root, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp*")
@@ -44,10 +45,6 @@ func (d DirSink) WriteFile(name string, data []byte) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		os.Remove(tmp.Name())
 		return err
 	}

@@ -22,6 +22,10 @@ func TestDirSinkWritesAtomically(t *testing.T) {
 	if err != nil || string(data) != "new" {
 		t.Fatalf("read back %q, %v", data, err)
 	}
+	info, err := os.Stat(filepath.Join(root, "kms", "eu-west-1", "aliases.json"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("snapshot file mode = %v, %v; want 0600", info.Mode(), err)
+	}
 	entries, _ := os.ReadDir(filepath.Join(root, "kms", "eu-west-1"))
 	if len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)

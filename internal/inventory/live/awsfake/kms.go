@@ -26,6 +26,7 @@ type kmsKeyMetadata struct {
 	DeletionDate          *epoch `json:",omitempty"`
 	Origin                string
 	CustomKeyStoreId      string `json:",omitempty"`
+	ExpirationModel       string `json:",omitempty"`
 	KeyManager            string
 	CustomerMasterKeySpec string
 	KeySpec               string
@@ -104,6 +105,9 @@ func (s *Server) serveKMSKey(w http.ResponseWriter, c call, req kmsRequest, k *K
 			Enabled: k.State == "Enabled", Description: k.Description, KeyUsage: k.Usage, KeyState: k.State,
 			DeletionDate: epochPtr(k.DeletionDate), Origin: k.Origin, CustomKeyStoreId: k.CustomKeyStoreID,
 			KeyManager: k.Manager, CustomerMasterKeySpec: k.Spec, KeySpec: k.Spec, MultiRegion: k.MultiRegion,
+		}
+		if k.Origin == "EXTERNAL" {
+			m.ExpirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE"
 		}
 		switch {
 		case k.Usage == "SIGN_VERIFY":
