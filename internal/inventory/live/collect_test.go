@@ -191,6 +191,43 @@ func TestCollectOrganizationSubsetAndExternalID(t *testing.T) {
 	}
 }
 
+func TestCollectOrganizationWithoutOrganizationsAccess(t *testing.T) {
+	tests := []struct {
+		name     string
+		accounts []string
+		wantErr  bool
+	}{
+		{name: "no account list is fatal", wantErr: true},
+		{name: "explicit accounts go on", accounts: []string{"111111111111"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := awsfake.New(fakeWorld())
+			defer srv.Close()
+			// The member account may assume the audit role but not read Organizations.
+			o := fakeOptions(t, srv, "AKIAFAKEMEMBER")
+			o.Org, o.Role, o.Accounts = true, "kmsguard-audit", tt.accounts
+			sink := NewMemSink()
+			sum, err := Collect(context.Background(), o, sink)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if got := failureFiles(sum)["organizations/accounts.error.json"]; got != "AccessDeniedException" {
+				t.Errorf("organizations/accounts failure = %q, want AccessDeniedException", got)
+			}
+			if tt.wantErr {
+				return
+			}
+			if _, err := fs.Stat(sink, "accounts/111111111111/kms/eu-west-1/aliases.json"); err != nil {
+				t.Errorf("selected account not collected: %v", err)
+			}
+			if len(sum.Notes) != 1 || sum.Notes[0].File != "organizations/policies.error.json" {
+				t.Errorf("notes = %+v, want the unreadable SCPs noted", sum.Notes)
+			}
+		})
+	}
+}
+
 func TestCollectThrottlingAfterRetriesIsRecorded(t *testing.T) {
 	world := fakeWorld()
 	world.KMSRate, world.KMSBurst = 0.001, 3 // three requests, then throttled for good
