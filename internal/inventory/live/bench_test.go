@@ -12,7 +12,7 @@ import (
 // benchKMSQuota is the KMS request quota the fake enforces per account and
 // region in BenchmarkCollect1000Keys (a token bucket holding 200 ms of quota),
 // and the rate the collector is told it may use.
-const benchKMSQuota = 200
+const benchKMSQuota = 100
 
 // BenchmarkCollect1000Keys collects 1,000 keys in one region from an
 // endpoint that answers after 50 ms and throttles KMS above benchKMSQuota

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 )
 
 // kmsRateMargin is the share of the KMS quota the collector uses.
@@ -81,14 +80,16 @@ func collectAccount(ctx context.Context, cfg aws.Config, o Options, sc scope, wi
 	for _, region := range regions {
 		regionGroup.Go(func() error {
 			defer o.Progress.RegionsDone.Add(1)
-			// KMS quotas are per account and region: one limiter each. It
-			// paces 5% under the quota with no burst, so that jitter between
-			// here and the service never drains the service's token bucket:
-			// one throttle would make the adaptive retryer cut the rate.
-			limiter := rate.NewLimiter(rate.Limit(o.KMSRate*kmsRateMargin), 1)
+			// KMS quotas are per account and region: one pacer each, 5%
+			// under the quota, so that jitter between here and the service
+			// does not drain the service's bucket: a single throttle makes
+			// the adaptive retryer cut the rate for a while.
+			pctx, stop := context.WithCancel(rctx)
+			defer stop()
+			pace := startPacer(pctx, o.KMSRate*kmsRateMargin)
 			client := kms.NewFromConfig(cfg, func(ko *kms.Options) {
 				ko.Region = region
-				ko.APIOptions = append(ko.APIOptions, rateLimited(limiter))
+				ko.APIOptions = append(ko.APIOptions, pace.middleware)
 			})
 			return collectRegion(rctx, client, sc, region, o)
 		})

@@ -144,17 +144,45 @@ func loadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// rateLimited returns an API option that makes every attempt of a call,
-// retries included, wait for the limiter. It sits in the finalize step
-// after the retry middleware, so the limiter paces what reaches the wire.
-func rateLimited(l *rate.Limiter) func(*middleware.Stack) error {
-	return func(stack *middleware.Stack) error {
-		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("kmsguardRateLimit",
-			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-				if err := l.Wait(ctx); err != nil {
-					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
-				}
-				return next.HandleFinalize(ctx, in)
-			}), "Retry", middleware.After)
-	}
+// pacer hands out permission to send one request at a time, at most at
+// its rate. A single goroutine waits on the limiter and passes permits
+// through an unbuffered channel, so only one reservation is ever
+// outstanding: when the process is starved for a while, callers do not
+// all fire at once to catch up (as they would, each holding a reserved
+// slot, with rate.Limiter.Wait), which would drain the service's token
+// bucket and earn throttling errors. The limiter keeps 50 ms of burst so
+// that a late timer wake-up does not lose its slot.
+type pacer struct {
+	permits chan struct{}
+}
+
+// startPacer runs a pacer until ctx is done.
+func startPacer(ctx context.Context, perSecond float64) *pacer {
+	p := &pacer{permits: make(chan struct{})}
+	limiter := rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond/20)))
+	go func() {
+		for limiter.Wait(ctx) == nil {
+			select {
+			case p.permits <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// middleware makes every attempt of a call, retries included, wait for a
+// permit. It sits in the finalize step after the retry middleware, so the
+// pacer governs what reaches the wire.
+func (p *pacer) middleware(stack *middleware.Stack) error {
+	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("kmsguardPacer",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			select {
+			case <-p.permits:
+			case <-ctx.Done():
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, ctx.Err()
+			}
+			return next.HandleFinalize(ctx, in)
+		}), "Retry", middleware.After)
 }
