@@ -72,6 +72,9 @@ func runCollect(ctx context.Context, a *app, o live.Options, out string) error {
 	stop := startProgress(a.stderr, o.Progress)
 	sum, err := live.Collect(ctx, o, live.DirSink{Root: out})
 	stop()
+	if errors.Is(err, live.ErrNoRegion) {
+		return usageErrorf("%v", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,7 @@ func TestCollectCommand(t *testing.T) {
 		wantOut  string
 		wantErr  string
 		wantFile string
+		env      map[string]string
 	}{
 		{name: "partial failure exits 3", args: []string{"collect", "--out", "OUT"}, wantCode: ExitPartial,
 			wantOut: "failed: kms/eu-west-1/keys/5678abcd-12ab-34cd-56ef-1234567890ab/key-policy.error.json: AccessDeniedException", wantErr: "partial failure",
@@ -58,10 +59,15 @@ func TestCollectCommand(t *testing.T) {
 		{name: "non-empty out", args: []string{"collect", "--out", nonEmpty}, wantCode: ExitUsage, wantErr: "is not empty"},
 		{name: "bad region", args: []string{"collect", "--out", "OUT", "--regions", "eu-west-1,../x"}, wantCode: ExitUsage, wantErr: "is not a region name"},
 		{name: "role without org", args: []string{"collect", "--out", "OUT", "--role", "audit"}, wantCode: ExitUsage, wantErr: "organisation mode only"},
+		{name: "no region", args: []string{"collect", "--out", "OUT"}, env: map[string]string{"AWS_REGION": ""}, wantCode: ExitUsage, wantErr: "no region"},
+		{name: "no credentials", args: []string{"collect", "--out", "OUT"}, env: map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true"}, wantCode: ExitError, wantErr: "resolve AWS credentials"},
 		{name: "org without role", args: []string{"collect", "--out", "OUT", "--org"}, wantCode: ExitUsage, wantErr: "needs a role name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
 			out := filepath.Join(t.TempDir(), "snap")
 			args := make([]string, len(tt.args))
 			for i, a := range tt.args {

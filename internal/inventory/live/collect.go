@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,6 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/errgroup"
 )
+
+// ErrNoRegion reports that neither the options nor the AWS configuration
+// name a region to read.
+var ErrNoRegion = errors.New("no region: use --region, --regions, AWS_REGION or a profile with a region")
 
 // kmsRateMargin is the share of the KMS quota the collector uses.
 const kmsRateMargin = 0.95
@@ -32,6 +37,23 @@ func Collect(ctx context.Context, o Options, sink Sink) (Summary, error) {
 	cfg, err := loadConfig(ctx, o)
 	if err != nil {
 		return Summary{}, err
+	}
+	// STS, IAM and EC2 need a home region; explicit KMS regions can lend one.
+	if cfg.Region == "" {
+		if len(o.Regions) == 0 || o.Regions[0] == AllRegions {
+			return Summary{}, ErrNoRegion
+		}
+		cfg.Region = o.Regions[0]
+	}
+	if !regionPattern.MatchString(cfg.Region) {
+		return Summary{}, fmt.Errorf("region %q from the AWS configuration is not a region name", cfg.Region)
+	}
+	// Without usable credentials every call would fail: say so once
+	// instead of writing an error file for each.
+	if cfg.Credentials != nil {
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return Summary{}, fmt.Errorf("resolve AWS credentials: %w", err)
+		}
 	}
 	rec := &recorder{sink: sink}
 	if o.Org {
@@ -111,9 +133,6 @@ func resolveRegions(ctx context.Context, cfg aws.Config, o Options, sc scope) ([
 				return nil, ctx.Err()
 			}
 			sc.fail("regions", err)
-			if cfg.Region == "" {
-				return nil, nil
-			}
 			return []string{cfg.Region}, nil
 		}
 		var regions []string
@@ -127,10 +146,8 @@ func resolveRegions(ctx context.Context, cfg aws.Config, o Options, sc scope) ([
 		return regions, nil
 	case len(o.Regions) > 0:
 		return slices.Compact(slices.Sorted(slices.Values(o.Regions))), nil
-	case cfg.Region != "":
-		return []string{cfg.Region}, nil
 	default:
-		return nil, fmt.Errorf("no region: use --region, --regions, AWS_REGION or a profile with a region")
+		return []string{cfg.Region}, nil
 	}
 }
 

@@ -49,7 +49,7 @@ type recorder struct {
 	sink Sink
 	mu   sync.Mutex
 	sum  Summary
-	errs []error // sink write errors: these abort the collection
+	errs []error // sink write errors, which Collect returns
 }
 
 // write stores v as <name>.json.
@@ -124,7 +124,7 @@ func errorCode(err error) (code, message string) {
 	return "RequestFailed", err.Error()
 }
 
-// isSoft reports whether an Organizations failure only means that the
+// isSoftOrgError reports whether an Organizations failure only means that the
 // optional SCP data is not readable with these credentials.
 func isSoftOrgError(err error) bool {
 	code, _ := errorCode(err)
