@@ -51,7 +51,7 @@ func fakeWorld() awsfake.Config {
 		{
 			ID: "4444dddd-12ab-34cd-56ef-1234567890ab", Description: "", Manager: "CUSTOMER",
 			Spec: "SYMMETRIC_DEFAULT", Usage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS", State: "Disabled",
-			Created: day2, Policy: keyPolicy,
+			Created: day2, Policy: keyPolicy, MultiRegion: true,
 		},
 	}
 	mgmt := &awsfake.Account{

@@ -12,6 +12,9 @@ import (
 // is the order the AWS CLI prints. Members the model added after that file
 // was written (CurrentKeyMaterialId, EncapsulationAlgorithms, grant service
 // principals, SourceArn) are appended at the end of their shape.
+//
+// Members use omitzero: an absent member (nil) is left out, while a list
+// the service returned empty is kept and prints [] as in the CLI.
 
 type describeKeyOutput struct {
 	KeyMetadata *keyMetadata `json:"KeyMetadata,omitzero"`

@@ -34,6 +34,8 @@ type kmsKeyMetadata struct {
 	SigningAlgorithms     []string `json:",omitempty"`
 	MacAlgorithms         []string `json:",omitempty"`
 	MultiRegion           bool
+	// MultiRegionConfiguration is present for multi-Region keys only.
+	MultiRegionConfiguration map[string]any `json:",omitempty"`
 }
 
 func (s *Server) serveKMS(w http.ResponseWriter, c call) {
@@ -105,6 +107,13 @@ func (s *Server) serveKMSKey(w http.ResponseWriter, c call, req kmsRequest, k *K
 			Enabled: k.State == "Enabled", Description: k.Description, KeyUsage: k.Usage, KeyState: k.State,
 			DeletionDate: epochPtr(k.DeletionDate), Origin: k.Origin, CustomKeyStoreId: k.CustomKeyStoreID,
 			KeyManager: k.Manager, CustomerMasterKeySpec: k.Spec, KeySpec: k.Spec, MultiRegion: k.MultiRegion,
+		}
+		if k.MultiRegion {
+			m.MultiRegionConfiguration = map[string]any{
+				"MultiRegionKeyType": "PRIMARY",
+				"PrimaryKey":         map[string]string{"Arn": arn, "Region": c.region},
+				"ReplicaKeys":        []any{},
+			}
 		}
 		if k.Origin == "EXTERNAL" {
 			m.ExpirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE"
