@@ -85,6 +85,7 @@ Exit codes:
 		newRulesCmd(a),
 		newGuardrailsCmd(a),
 		newAlertsCmd(a),
+		newCollectCmd(a), newPermissionsCmd(a),
 	)
 	wrapArgErrors(root)
 	return root

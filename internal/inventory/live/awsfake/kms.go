@@ -1,0 +1,218 @@
+package awsfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+type kmsRequest struct {
+	KeyId      string
+	Limit      int
+	Marker     string
+	PolicyName string
+}
+
+type kmsKeyMetadata struct {
+	AWSAccountId          string
+	KeyId                 string
+	Arn                   string
+	CreationDate          *epoch
+	Enabled               bool
+	Description           string
+	KeyUsage              string
+	KeyState              string
+	DeletionDate          *epoch `json:",omitempty"`
+	Origin                string
+	CustomKeyStoreId      string `json:",omitempty"`
+	ExpirationModel       string `json:",omitempty"`
+	KeyManager            string
+	CustomerMasterKeySpec string
+	KeySpec               string
+	EncryptionAlgorithms  []string `json:",omitempty"`
+	SigningAlgorithms     []string `json:",omitempty"`
+	MacAlgorithms         []string `json:",omitempty"`
+	MultiRegion           bool
+	// MultiRegionConfiguration is present for multi-Region keys only.
+	MultiRegionConfiguration map[string]any `json:",omitempty"`
+}
+
+func (s *Server) serveKMS(w http.ResponseWriter, c call) {
+	a := c.account
+	if disabled(a, c.region) {
+		writeJSONError(w, http.StatusBadRequest, "UnrecognizedClientException", "The security token included in the request is invalid.")
+		return
+	}
+	if !s.allowKMS(c) {
+		writeJSONError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		return
+	}
+	var req kmsRequest
+	if err := json.Unmarshal(c.body, &req); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "SerializationException", err.Error())
+		return
+	}
+	region := a.Regions[c.region]
+	if region == nil {
+		region = &Region{}
+	}
+	if s.denied(c, c.target, req.KeyId) {
+		writeJSONError(w, http.StatusBadRequest, "AccessDeniedException", deniedMessage(a.ID, "kms:"+c.target))
+		return
+	}
+	switch c.target {
+	case "ListKeys":
+		start, end, next, err := s.page(len(region.Keys), req.Marker, req.Limit)
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
+			return
+		}
+		keys := []map[string]string{}
+		for _, k := range region.Keys[start:end] {
+			keys = append(keys, map[string]string{"KeyId": k.ID, "KeyArn": keyARN(a, c.region, k)})
+		}
+		writeJSON(w, paged("Keys", keys, "Truncated", "NextMarker", next))
+	case "ListAliases":
+		start, end, next, err := s.page(len(region.Aliases), req.Marker, req.Limit)
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
+			return
+		}
+		aliases := []map[string]any{}
+		for _, al := range region.Aliases[start:end] {
+			aliases = append(aliases, map[string]any{
+				"AliasName": al.Name, "AliasArn": fmt.Sprintf("arn:aws:kms:%s:%s:%s", c.region, a.ID, al.Name),
+				"TargetKeyId": al.TargetKeyID, "CreationDate": epochPtr(al.Created), "LastUpdatedDate": epochPtr(al.Created),
+			})
+		}
+		writeJSON(w, paged("Aliases", aliases, "Truncated", "NextMarker", next))
+	default:
+		k := findKey(region, req.KeyId)
+		if k == nil {
+			writeJSONError(w, http.StatusBadRequest, "NotFoundException", fmt.Sprintf("Key '%s' does not exist", req.KeyId))
+			return
+		}
+		s.serveKMSKey(w, c, req, k)
+	}
+}
+
+func (s *Server) serveKMSKey(w http.ResponseWriter, c call, req kmsRequest, k *Key) {
+	a := c.account
+	arn := keyARN(a, c.region, k)
+	switch c.target {
+	case "DescribeKey":
+		m := kmsKeyMetadata{
+			AWSAccountId: a.ID, KeyId: k.ID, Arn: arn, CreationDate: epochPtr(k.Created),
+			Enabled: k.State == "Enabled", Description: k.Description, KeyUsage: k.Usage, KeyState: k.State,
+			DeletionDate: epochPtr(k.DeletionDate), Origin: k.Origin, CustomKeyStoreId: k.CustomKeyStoreID,
+			KeyManager: k.Manager, CustomerMasterKeySpec: k.Spec, KeySpec: k.Spec, MultiRegion: k.MultiRegion,
+		}
+		if k.MultiRegion {
+			m.MultiRegionConfiguration = map[string]any{
+				"MultiRegionKeyType": "PRIMARY",
+				"PrimaryKey":         map[string]string{"Arn": arn, "Region": c.region},
+				"ReplicaKeys":        []any{},
+			}
+		}
+		if k.Origin == "EXTERNAL" {
+			m.ExpirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+		}
+		switch {
+		case k.Usage == "SIGN_VERIFY":
+			m.SigningAlgorithms = []string{"RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"}
+		case k.Usage == "GENERATE_VERIFY_MAC":
+			m.MacAlgorithms = []string{"HMAC_SHA_256"}
+		case k.Spec == "SYMMETRIC_DEFAULT":
+			m.EncryptionAlgorithms = []string{"SYMMETRIC_DEFAULT"}
+		default:
+			m.EncryptionAlgorithms = []string{"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"}
+		}
+		writeJSON(w, map[string]any{"KeyMetadata": m})
+	case "GetKeyPolicy":
+		if req.PolicyName != "" && req.PolicyName != "default" {
+			writeJSONError(w, http.StatusBadRequest, "NotFoundException", "No such policy exists")
+			return
+		}
+		writeJSON(w, map[string]any{"Policy": k.Policy, "PolicyName": "default"})
+	case "GetKeyRotationStatus":
+		if k.Spec != "SYMMETRIC_DEFAULT" || k.Origin != "AWS_KMS" || k.CustomKeyStoreID != "" {
+			writeJSONError(w, http.StatusBadRequest, "UnsupportedOperationException", fmt.Sprintf("%s origin is unsupported for this operation.", k.Origin))
+			return
+		}
+		out := map[string]any{"KeyRotationEnabled": k.RotationEnabled, "KeyId": arn}
+		if k.RotationEnabled {
+			out["RotationPeriodInDays"] = 365
+			out["NextRotationDate"] = epochPtr(k.Created.AddDate(1, 0, 0))
+		}
+		writeJSON(w, out)
+	case "ListGrants":
+		start, end, next, err := s.page(len(k.Grants), req.Marker, req.Limit)
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
+			return
+		}
+		grants := []map[string]any{}
+		for _, g := range k.Grants[start:end] {
+			e := map[string]any{
+				"KeyId": arn, "GrantId": g.ID, "Name": g.Name, "CreationDate": epochPtr(g.Created),
+				"GranteePrincipal": g.Grantee, "IssuingAccount": "arn:aws:iam::" + a.ID + ":root", "Operations": g.Operations,
+			}
+			if g.Retiring != "" {
+				e["RetiringPrincipal"] = g.Retiring
+			}
+			if g.EncryptionContextSubset != nil || g.EncryptionContextEquals != nil {
+				cons := map[string]any{}
+				if g.EncryptionContextSubset != nil {
+					cons["EncryptionContextSubset"] = g.EncryptionContextSubset
+				}
+				if g.EncryptionContextEquals != nil {
+					cons["EncryptionContextEquals"] = g.EncryptionContextEquals
+				}
+				e["Constraints"] = cons
+			}
+			grants = append(grants, e)
+		}
+		writeJSON(w, paged("Grants", grants, "Truncated", "NextMarker", next))
+	case "ListResourceTags":
+		start, end, next, err := s.page(len(k.Tags), req.Marker, req.Limit)
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
+			return
+		}
+		tags := []map[string]string{}
+		for _, t := range k.Tags[start:end] {
+			tags = append(tags, map[string]string{"TagKey": t.Key, "TagValue": t.Value})
+		}
+		writeJSON(w, paged("Tags", tags, "Truncated", "NextMarker", next))
+	default:
+		writeJSONError(w, http.StatusBadRequest, "UnknownOperationException", "operation "+c.target+" is not faked")
+	}
+}
+
+func findKey(r *Region, id string) *Key {
+	id = id[strings.LastIndex(id, "/")+1:]
+	for _, k := range r.Keys {
+		if k.ID == id {
+			return k
+		}
+	}
+	return nil
+}
+
+func keyARN(a *Account, region string, k *Key) string {
+	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, a.ID, k.ID)
+}
+
+// paged builds a page: the items, the "more" flag when the protocol has
+// one, and the next marker only when there is a next page, as AWS does.
+func paged(key string, items any, moreKey, markerKey, next string) map[string]any {
+	out := map[string]any{key: items}
+	if moreKey != "" {
+		out[moreKey] = next != ""
+	}
+	if next != "" {
+		out[markerKey] = next
+	}
+	return out
+}
