@@ -1,0 +1,338 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// This file holds the structural JSON walk: the streaming form used by
+// Scanner (which refills its buffer mid-value) and the in-memory form used
+// on values already read.
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+// skipSpace moves s.pos to the next non-space byte and returns it; ok is
+// false at the end of input.
+func (s *Scanner) skipSpace() (c byte, ok bool, err error) {
+	if !s.bomChecked {
+		s.bomChecked = true
+		for s.end < 3 {
+			if _, ok, err := s.fill(0); err != nil || !ok {
+				break
+			}
+		}
+		if bytes.HasPrefix(s.buf[:s.end], []byte("\xEF\xBB\xBF")) {
+			s.pos = 3 // UTF-8 byte order mark
+		}
+	}
+	for {
+		for s.pos < s.end {
+			c = s.buf[s.pos]
+			if !isSpace(c) {
+				return c, true, nil
+			}
+			s.pos++
+		}
+		if _, ok, err := s.fill(s.pos); err != nil || !ok {
+			return 0, false, err
+		}
+	}
+}
+
+// recordsFirst reports whether the object at s.pos starts with the key
+// "Records" holding an array, and if so moves s.pos into the array.
+func (s *Scanner) recordsFirst() bool {
+	const lookahead = 4096
+	for s.end-s.pos < lookahead && s.rerr == nil {
+		if _, ok, err := s.fill(s.pos); err != nil || !ok {
+			break
+		}
+	}
+	b := s.buf[s.pos:s.end]
+	i := skipWS(b, 1)
+	if !bytes.HasPrefix(b[i:], []byte(`"Records"`)) {
+		return false
+	}
+	i = skipWS(b, i+len(`"Records"`))
+	if i >= len(b) || b[i] != ':' {
+		return false
+	}
+	i = skipWS(b, i+1)
+	if i >= len(b) || b[i] != '[' {
+		return false
+	}
+	s.pos += i + 1
+	return true
+}
+
+// scanComposite scans from s.pos to the end of an object or array, starting
+// at the given depth (0 when s.pos is at its opening bracket, 1 to skip the
+// rest of an object already entered). start is the first byte to keep.
+// It returns the value's bounds in s.buf and leaves s.pos after it.
+func (s *Scanner) scanComposite(start, depth int) (int, int, error) {
+	i := s.pos
+	for {
+		if i >= s.end {
+			s.pos = i
+			shift, ok, err := s.fill(start)
+			i -= shift
+			start -= shift
+			if err := s.fillFailed(start, ok, err); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		switch s.buf[i] {
+		case '"':
+			j, err := s.stringEnd(&start, i)
+			if err != nil {
+				return 0, 0, err
+			}
+			i = j
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				s.pos = i + 1
+				return start, i + 1, nil
+			}
+		}
+		i++
+	}
+}
+
+// stringEnd returns the index after the closing quote of the string whose
+// opening quote is at i, refilling as needed (which moves *start and i).
+func (s *Scanner) stringEnd(start *int, i int) (int, error) {
+	j := i + 1
+	for {
+		k := bytes.IndexByte(s.buf[j:s.end], '"')
+		if k < 0 {
+			j = s.end
+			s.pos = j
+			shift, ok, err := s.fill(*start)
+			j -= shift
+			*start -= shift
+			if err := s.fillFailed(*start, ok, err); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		q := j + k
+		n := 0
+		for p := q - 1; s.buf[p] == '\\'; p-- { // stops at the opening quote
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1, nil
+		}
+		j = q + 1
+	}
+}
+
+// fillFailed turns a failed refill in the middle of a value into an error.
+func (s *Scanner) fillFailed(start int, ok bool, err error) error {
+	switch {
+	case err == errTooLarge:
+		return s.fatal(start, fmt.Sprintf("value larger than %d bytes", MaxValueSize))
+	case err != nil:
+		s.done = true
+		return err
+	case !ok:
+		return s.fatal(start, fmt.Sprintf("truncated at offset %d: value starting at offset %d is not closed",
+			s.base+int64(s.end), s.base+int64(start)))
+	}
+	return nil
+}
+
+// skipScalar moves s.pos past a string, number or literal.
+func (s *Scanner) skipScalar() error {
+	start := s.pos
+	if s.buf[s.pos] == '"' {
+		j, err := s.stringEnd(&start, s.pos)
+		if err != nil {
+			return err
+		}
+		s.pos = j
+		return nil
+	}
+	for {
+		for s.pos < s.end {
+			switch c := s.buf[s.pos]; {
+			case c == ',' || c == ']' || c == '}' || c == '{' || c == '[' || c == '"' || isSpace(c):
+				return nil
+			}
+			s.pos++
+		}
+		if _, ok, err := s.fill(s.pos); err != nil || !ok {
+			return err
+		}
+	}
+}
+
+// skipLine moves s.pos past the next newline, or to the end of input.
+func (s *Scanner) skipLine() error {
+	for {
+		if k := bytes.IndexByte(s.buf[s.pos:s.end], '\n'); k >= 0 {
+			s.pos += k + 1
+			return nil
+		}
+		s.pos = s.end
+		if _, ok, err := s.fill(s.pos); err != nil || !ok {
+			return err
+		}
+	}
+}
+
+// In-memory walk over a complete value.
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index after the value starting at b[i], or -1 when
+// the value is not closed within b.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		for j := i + 1; ; {
+			k := bytes.IndexByte(b[j:], '"')
+			if k < 0 {
+				return -1
+			}
+			q := j + k
+			n := 0
+			for p := q - 1; b[p] == '\\'; p-- {
+				n++
+			}
+			if n%2 == 0 {
+				return q + 1
+			}
+			j = q + 1
+		}
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				e := valueEnd(b, j)
+				if e < 0 {
+					return -1
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) {
+		c := b[j]
+		if c == ',' || c == ']' || c == '}' || c == '{' || c == '[' || c == '"' || c == ':' || isSpace(c) {
+			break
+		}
+		j++
+	}
+	if j == i {
+		return i + 1 // a lone delimiter: step over it
+	}
+	return j
+}
+
+// forEachMember calls fn with each key (raw, without quotes) and the bounds
+// of its value in obj, a JSON object. It stops at the first malformed member.
+func forEachMember(obj []byte, fn func(key []byte, a, b int) bool) {
+	i := skipWS(obj, 1)
+	for i < len(obj) && obj[i] == '"' {
+		ke := valueEnd(obj, i)
+		if ke < 0 {
+			return
+		}
+		key := obj[i+1 : ke-1]
+		i = skipWS(obj, ke)
+		if i >= len(obj) || obj[i] != ':' {
+			return
+		}
+		a := skipWS(obj, i+1)
+		b := valueEnd(obj, a)
+		if b < 0 || !fn(key, a, b) {
+			return
+		}
+		i = skipWS(obj, b)
+		if i >= len(obj) || obj[i] != ',' {
+			return
+		}
+		i = skipWS(obj, i+1)
+	}
+}
+
+// keyIs compares a raw JSON key with name, unescaping only when needed.
+func keyIs(raw []byte, name string) bool {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw) == name
+	}
+	var s string
+	if err := json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &s); err != nil {
+		return false
+	}
+	return s == name
+}
+
+// member returns the bounds of the value of key in obj (the last one, as
+// encoding/json does with duplicate keys).
+func member(obj []byte, key string) (a, b int, ok bool) {
+	forEachMember(obj, func(k []byte, va, vb int) bool {
+		if keyIs(k, key) {
+			a, b, ok = va, vb, true
+		}
+		return true
+	})
+	return a, b, ok
+}
+
+// startsWithKey reports whether obj's first key is quotedKey (with its
+// quotes, unescaped).
+func startsWithKey(obj []byte, quotedKey string) bool {
+	i := skipWS(obj, 1)
+	return i < len(obj) && bytes.HasPrefix(obj[i:], []byte(quotedKey))
+}
+
+// recordsArray returns the bounds of obj's "Records" value when it is an array.
+func recordsArray(obj []byte) (a, b int, ok bool) {
+	a, b, ok = member(obj, "Records")
+	if !ok || obj[a] != '[' {
+		return 0, 0, false
+	}
+	return a, b, true
+}
+
+// forEachElement calls fn with the bounds of each element of arr.
+func forEachElement(arr []byte, fn func(a, b int)) {
+	i := skipWS(arr, 1)
+	for i < len(arr) && arr[i] != ']' {
+		e := valueEnd(arr, i)
+		if e < 0 {
+			return
+		}
+		fn(i, e)
+		i = skipWS(arr, e)
+		if i < len(arr) && arr[i] == ',' {
+			i = skipWS(arr, i+1)
+		}
+	}
+}
