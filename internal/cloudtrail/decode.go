@@ -1,0 +1,52 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Decode decodes one raw record (as returned by Scanner or RecordReader).
+// Numbers stay json.Number so that rules compare them exactly.
+func Decode(raw []byte) (*Record, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var fields map[string]any
+	if err := d.Decode(&fields); err != nil {
+		return nil, fmt.Errorf("decode record: %v", err)
+	}
+	if fields == nil {
+		return nil, errors.New("decode record: record is null")
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("decode record: data after the record")
+	}
+	return &Record{Fields: fields}, nil
+}
+
+// DecodeAll decodes every record in data, whatever its shape (see
+// RecordReader). It returns the records it could decode, the number of
+// events skipped as not CloudTrail records, and every error joined.
+func DecodeAll(data []byte) (recs []*Record, skipped int, err error) {
+	rr := NewRecordReader(bytes.NewReader(data))
+	var errs []error
+	for {
+		raw, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rec, err := Decode(raw)
+		if err != nil {
+			errs = append(errs, &SyntaxError{Offset: rr.Offset(), Line: rr.Line(), Msg: err.Error()})
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	return recs, rr.Skipped(), errors.Join(errs...)
+}
