@@ -1,0 +1,294 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
+)
+
+const (
+	orgPrefix = "AWSLogs/o-abc123def4/111122223333/"
+	acct2     = "AWSLogs/444455556666/"
+)
+
+// layout is a CloudTrail bucket: object key -> stored bytes, with what a
+// correct reader must report for it.
+type layout struct {
+	objects map[string][]byte
+	events  map[string][]string // key -> eventIDs in order
+	errors  []Error             // Object is the key
+	stats   Stats               // counts only
+}
+
+func gz(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func readFixture(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// logFile makes a {"Records":[...]} file of n small records with IDs prefix-i.
+func logFile(prefix string, n int) ([]byte, []string) {
+	var recs []map[string]any
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("%s-%04d", prefix, i)
+		ids = append(ids, id)
+		recs = append(recs, map[string]any{"eventVersion": "1.09", "eventID": id, "eventSource": "s3.amazonaws.com",
+			"eventName": "GetObject", "eventTime": "2026-03-02T10:00:00Z", "userIdentity": map[string]any{"type": "IAMUser"}})
+	}
+	data, _ := json.Marshal(map[string]any{"Records": recs})
+	return data, ids
+}
+
+func buildLayout(t testing.TB) layout {
+	l := layout{objects: map[string][]byte{}, events: map[string][]string{}}
+	day := "CloudTrail/us-east-1/2026/03/02/"
+
+	fixture := readFixture(t, filepath.Join("..", "cloudtrail", "testdata", "logfile.json"))
+	var ids []string
+	for _, m := range bytes.Split(fixture, []byte(`"eventID":"`))[1:] {
+		ids = append(ids, string(m[:bytes.IndexByte(m, '"')]))
+	}
+	k := orgPrefix + day + "111122223333_CloudTrail_us-east-1_20260302T1000Z_fixture01.json.gz"
+	l.objects[k], l.events[k] = gz(t, fixture), ids
+
+	data, ids2 := logFile("eu", 3)
+	k = orgPrefix + "CloudTrail/eu-west-1/2026/03/02/111122223333_CloudTrail_eu-west-1_20260302T1005Z_eu000001.json.gz"
+	l.objects[k], l.events[k] = gz(t, data), ids2
+
+	// gzip content under a .json name: detected by magic bytes.
+	data, ids3 := logFile("magic", 2)
+	k = orgPrefix + day + "111122223333_CloudTrail_us-east-1_20260302T1010Z_magic001.json"
+	l.objects[k], l.events[k] = gz(t, data), ids3
+
+	// Plain NDJSON with a line that is not JSON.
+	k = acct2 + "CloudTrail/us-east-1/2026/03/01/444455556666_CloudTrail_us-east-1_20260301T2355Z_ndjson01.json"
+	l.objects[k] = []byte("{\"eventID\":\"nd-1\"}\n{\"eventID\":\"nd-2\"}\nthis is not json\n{\"eventID\":\"nd-3\"}\n")
+	l.events[k] = []string{"nd-1", "nd-2", "nd-3"}
+	l.errors = append(l.errors, Error{Object: k, Offset: 38, Line: 3, Msg: `not a JSON object (starts with 't')`})
+
+	// Corrupt gzip: a valid header, then damage in the deflate stream.
+	data, _ = logFile("corrupt", 20)
+	z := gz(t, data)
+	for i := 20; i < len(z)-8; i += 7 {
+		z[i] ^= 0x5a
+	}
+	k = acct2 + "CloudTrail/us-east-1/2026/03/01/444455556666_CloudTrail_us-east-1_20260301T2300Z_corrupt1.json.gz"
+	l.objects[k] = z
+	l.events[k] = nil // whatever inflated before the damage is not asserted
+	l.errors = append(l.errors, Error{Object: k, Msg: "read error"})
+
+	// Truncated gzip: the first records arrive, then the cut is reported.
+	data, ids4 := logFile("trunc", 5000)
+	z = gz(t, data)
+	k = acct2 + "CloudTrail/us-east-1/2026/03/01/444455556666_CloudTrail_us-east-1_20260301T2310Z_truncat1.json.gz"
+	l.objects[k] = z[:len(z)*2/3]
+	l.events[k] = ids4[:1] // at least the first; checked as a prefix
+	l.errors = append(l.errors, Error{Object: k, Msg: "read error: unexpected EOF"})
+
+	// Skipped, not read: digest, insight, and a stray file.
+	l.objects[orgPrefix+"CloudTrail-Digest/us-east-1/2026/03/02/111122223333_CloudTrail-Digest_us-east-1_management_us-east-1_20260302T100000Z.json.gz"] =
+		gz(t, readFixture(t, filepath.Join("testdata", "digest.json")))
+	l.objects[orgPrefix+"CloudTrail-Insight/us-east-1/2026/03/02/111122223333_CloudTrail-Insight_us-east-1_20260302T1000Z_ins00001.json.gz"] =
+		gz(t, readFixture(t, filepath.Join("testdata", "insight.json")))
+	l.objects["AWSLogs/README.txt"] = []byte("not CloudTrail")
+	l.stats = Stats{Files: 6, SkippedDigest: 1, SkippedInsight: 1, SkippedOther: 1}
+	return l
+}
+
+// result is what one Read produced, with object names made relative.
+type result struct {
+	events map[string][]string
+	stats  *Stats
+}
+
+func readAll(t *testing.T, srcs []Source, strip string, workers int) result {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[string][]string{}
+	stats, err := Read(context.Background(), srcs, workers, func(_ int, it Item) error {
+		var rec struct {
+			EventID string `json:"eventID"`
+		}
+		if err := json.Unmarshal(it.Raw, &rec); err != nil {
+			return it.Errorf("decode: %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		name := strings.TrimPrefix(it.Object, strip)
+		got[name] = append(got[name], rec.EventID)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	for i := range stats.Errors {
+		stats.Errors[i].Object = strings.TrimPrefix(stats.Errors[i].Object, strip)
+	}
+	return result{events: got, stats: stats}
+}
+
+// checkLayout is the suite every source of a bucket layout must pass.
+func checkLayout(t *testing.T, l layout, r result) {
+	t.Helper()
+	for key, want := range l.events {
+		got := r.events[key]
+		switch {
+		case strings.Contains(key, "truncat"):
+			if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+				t.Errorf("%s: events %v, want a prefix %v", key, got, want)
+			}
+		case strings.Contains(key, "corrupt"):
+		default:
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: events (-want +got):\n%s", key, diff)
+			}
+		}
+	}
+	for key := range r.events {
+		if _, ok := l.events[key]; !ok {
+			t.Errorf("events from %s, which must not be read", key)
+		}
+	}
+	s := *r.stats
+	counts := Stats{Files: s.Files, SkippedDigest: s.SkippedDigest, SkippedInsight: s.SkippedInsight, SkippedOther: s.SkippedOther}
+	if diff := cmp.Diff(l.stats, counts); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
+	}
+	var total int64
+	for _, ids := range r.events {
+		total += int64(len(ids))
+	}
+	if s.Events != total {
+		t.Errorf("stats.Events = %d, handler saw %d", s.Events, total)
+	}
+	if s.ErrorCount != len(l.errors) || len(s.Errors) != len(l.errors) {
+		t.Fatalf("errors %d %v, want %d %v", s.ErrorCount, s.Errors, len(l.errors), l.errors)
+	}
+	want := slices.Clone(l.errors)
+	slices.SortFunc(want, func(a, b Error) int { return strings.Compare(a.Object, b.Object) })
+	for i, w := range want {
+		g := s.Errors[i]
+		if g.Object != w.Object || !strings.Contains(g.Msg, w.Msg) || (w.Line != 0 && (g.Line != w.Line || g.Offset != w.Offset)) {
+			t.Errorf("error %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if !s.Partial() {
+		t.Error("Partial() = false with errors")
+	}
+}
+
+func writeDir(t *testing.T, l layout) string {
+	root := t.TempDir()
+	for key, data := range l.objects {
+		p := filepath.Join(root, filepath.FromSlash(key))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestFileSourceLayout(t *testing.T) {
+	l := buildLayout(t)
+	root := writeDir(t, l)
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			src, err := Open(root, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkLayout(t, l, readAll(t, []Source{src}, root+string(filepath.Separator), workers))
+		})
+	}
+}
+
+func TestFileSourceExplicitFileAndMissingPath(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "events.txt") // any name is read when given explicitly
+	data, ids := logFile("x", 2)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(root, "nope")
+	r := readAll(t, []Source{FileSource{Path: missing}, FileSource{Path: p}}, "", 2)
+	if diff := cmp.Diff(map[string][]string{p: ids}, r.events); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if r.stats.ErrorCount != 1 || r.stats.Errors[0].Object != missing || !strings.Contains(r.stats.Errors[0].Msg, "no such file") {
+		t.Errorf("errors = %+v", r.stats.Errors)
+	}
+}
+
+func TestStdin(t *testing.T) {
+	data, ids := logFile("in", 3)
+	src, err := Open("-", Options{Stdin: bytes.NewReader(gz(t, data))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := readAll(t, []Source{src}, "", 0)
+	if diff := cmp.Diff(map[string][]string{"-": ids}, r.events); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, err := Open("-", Options{}); err == nil {
+		t.Error("Open(-) without stdin: want an error")
+	}
+}
+
+func TestHandlerErrorStopsRead(t *testing.T) {
+	root := writeDir(t, buildLayout(t))
+	stop := errors.New("stop")
+	_, err := Read(context.Background(), []Source{FileSource{Path: root}}, 2, func(int, Item) error { return stop })
+	if !errors.Is(err, stop) {
+		t.Errorf("Read error = %v, want %v", err, stop)
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	tests := map[string]Kind{
+		"AWSLogs/1/CloudTrail/us-east-1/2026/03/02/1_CloudTrail_us-east-1_20260302T1000Z_x.json.gz":         KindLog,
+		"AWSLogs/1/CloudTrail-Digest/us-east-1/2026/03/02/1_CloudTrail-Digest_us-east-1_t_20260302.json.gz": KindDigest,
+		"AWSLogs/1/CloudTrail-Insight/us-east-1/2026/03/02/x.json.gz":                                       KindInsight,
+		`C:\logs\1_CloudTrail-Digest_us-east-1_t.json.gz`:                                                   KindDigest,
+		"events.ndjson":   KindLog,
+		"events.JSONL.gz": KindLog,
+		"notes.txt":       KindOther,
+	}
+	for name, want := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := KindOf(name); got != want {
+				t.Errorf("KindOf = %v, want %v", got, want)
+			}
+		})
+	}
+}
