@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -302,6 +303,54 @@ func FuzzCloudWatchLogsPayload(f *testing.F) {
 			if len(raw) == 0 || raw[0] != '{' {
 				t.Fatalf("record %q does not start an object", raw)
 			}
+		}
+	})
+}
+
+func TestRawString(t *testing.T) {
+	rec := []byte(`{"eventVersion":"1.08","userIdentity":{"eventSource":"nested.amazonaws.com","x":["}"]},"eventSource":"kms.amazonaws.com",` +
+		`"eventName":"Schedule\"Key","n":null,"eventType":7}`)
+	tests := []struct {
+		key, want string
+		ok        bool
+	}{
+		{"eventSource", "kms.amazonaws.com", true},
+		{"eventName", `Schedule\"Key`, true},
+		{"eventVersion", "1.08", true},
+		{"n", "", false},
+		{"eventType", "", false},
+		{"missing", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			got, ok := RawString(rec, tt.key)
+			if string(got) != tt.want || ok != tt.ok {
+				t.Errorf("RawString(%q) = %q, %v; want %q, %v", tt.key, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	if allocs := testing.AllocsPerRun(100, func() { RawString(rec, "eventName") }); allocs != 0 {
+		t.Errorf("RawString allocates %v times", allocs)
+	}
+}
+
+func FuzzRawString(f *testing.F) {
+	data, err := os.ReadFile(filepath.Join("testdata", "ndjson.jsonl"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		f.Add(line)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, ok := RawString(raw, "eventSource")
+		rec, err := Decode(raw)
+		if err != nil || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\`)) || bytes.Count(raw, []byte(`"eventSource"`)) > 1 {
+			return // only exact, unescaped, unambiguous records are compared
+		}
+		want, isString := rec.Fields["eventSource"].(string)
+		if ok != isString || (ok && string(got) != want) {
+			t.Fatalf("RawString = %q, %v; Decode says %q, %v", got, ok, want, isString)
 		}
 	})
 }

@@ -28,20 +28,32 @@ func (s FileSource) List(ctx context.Context, fn func(Object) error) error {
 		return fn(fileObject(s.Path, info.Size()))
 	}
 	return filepath.WalkDir(s.Path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if err != nil { // report, and go on with the rest of the tree
+			if fnErr := fn(Object{Name: p, Err: err}); fnErr != nil {
+				return fnErr
+			}
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
-		size := int64(-1)
-		if info, err := d.Info(); err == nil {
-			size = info.Size()
+		if d.IsDir() {
+			return nil
 		}
-		obj := fileObject(p, size)
+		info, err := d.Info()
+		if err == nil && d.Type()&fs.ModeSymlink != 0 {
+			info, err = os.Stat(p) // follow links to files; a loop or dangling link is an error
+		}
+		if err != nil {
+			return fn(Object{Name: p, Err: err})
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		obj := fileObject(p, info.Size())
 		if KindOf(p) == KindOther {
 			obj.Open = nil // listed only to be counted as skipped
 		}

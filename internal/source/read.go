@@ -61,6 +61,10 @@ func Read(ctx context.Context, sources []Source, workers int, h Handler) (*Stats
 		defer close(objects)
 		for _, src := range sources {
 			err := src.List(ctx, func(o Object) error {
+				if o.Err != nil {
+					listed.addError(Error{Object: o.Name, Msg: o.Err.Error()})
+					return nil
+				}
 				if !listed.countSkip(o) {
 					return nil
 				}

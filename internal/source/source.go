@@ -32,6 +32,9 @@ type Object struct {
 	Name string // file path, s3://bucket/key, or "-" for stdin
 	Size int64  // bytes, or -1 when unknown
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Err is a problem met while listing this object (an unreadable
+	// directory, a dangling link); Read reports it and goes on.
+	Err error
 }
 
 // Kind says what an object holds, judged by its name.

@@ -250,6 +250,27 @@ func TestFileSourceExplicitFileAndMissingPath(t *testing.T) {
 	}
 }
 
+func TestFileSourceLinks(t *testing.T) {
+	l := buildLayout(t)
+	root := writeDir(t, l)
+	dangling := filepath.Join(root, "AWSLogs", "dangling.json.gz")
+	if err := os.Symlink(filepath.Join(root, "gone.json.gz"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	data, ids := logFile("linked", 2)
+	target := filepath.Join(t.TempDir(), "elsewhere.json")
+	if err := os.WriteFile(target, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(root, "AWSLogs", "linked.json")); err != nil {
+		t.Fatal(err)
+	}
+	l.events["AWSLogs/linked.json"] = ids
+	l.errors = append(l.errors, Error{Object: "AWSLogs/dangling.json.gz", Msg: "no such file"})
+	l.stats.Files++
+	checkLayout(t, l, readAll(t, []Source{FileSource{Path: root}}, root+string(filepath.Separator), 2))
+}
+
 func TestStdin(t *testing.T) {
 	data, ids := logFile("in", 3)
 	src, err := Open("-", Options{Stdin: bytes.NewReader(gz(t, data))})
