@@ -10,7 +10,11 @@ import "bytes"
 // the top-level one. It allocates nothing; the result aliases raw.
 //
 // The detection layer uses it to pick the rules that could match a record
-// (indexed by eventSource and eventName) before paying for Decode.
+// (indexed by eventSource and eventName) before paying for Decode. To
+// merely screen records, bytes.Contains with the value itself
+// (`kms.amazonaws.com"`) is faster still, ~13 GB/s against ~2.5 GB/s; a
+// pattern starting with '"' (`"eventSource":"kms...`) is ~30x slower than
+// the value alone, because '"' is the commonest byte in JSON.
 func RawString(raw []byte, key string) (value []byte, ok bool) {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 || raw[0] != '{' {

@@ -71,3 +71,36 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLiteral compares ways to test a record's eventSource without
+// decoding it.
+func BenchmarkLiteral(b *testing.B) {
+	data := benchLogFile(1)
+	raw := data[len(`{"Records":[`) : len(data)-2]
+	b.Run("bytes.Contains-quoted-key", func(b *testing.B) {
+		lit := []byte(`"eventSource":"kms.amazonaws.com"`)
+		b.SetBytes(int64(len(raw)))
+		for range b.N {
+			if bytes.Contains(raw, lit) {
+				b.Fatal("false positive")
+			}
+		}
+	})
+	b.Run("bytes.Contains-value", func(b *testing.B) {
+		lit := []byte(`kms.amazonaws.com"`)
+		b.SetBytes(int64(len(raw)))
+		for range b.N {
+			if bytes.Contains(raw, lit) {
+				b.Fatal("false positive")
+			}
+		}
+	})
+	b.Run("RawString", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for range b.N {
+			if v, _ := RawString(raw, "eventSource"); string(v) == "kms.amazonaws.com" {
+				b.Fatal("false positive")
+			}
+		}
+	})
+}

@@ -84,13 +84,15 @@ func readManifest(dir string) (*ctgen.Manifest, error) {
 //
 //	gunzip      inflate every file in parallel, nothing else (the pure-Go floor)
 //	scan        source + scanner: every record's raw bytes, no decoding
-//	scan+filter scan, decode only records containing a KMS eventSource literal
+//	scan+filter scan, decode only records containing the KMS eventSource value
 //	decode-all  scan and fully decode every record (what a naive reader does)
 //
 // MB/s counts uncompressed JSON.
 func BenchmarkScanCorpus(b *testing.B) {
 	dir, m := loadCorpus(b)
-	kms := []byte(`"eventSource":"kms.amazonaws.com"`)
+	// The value alone: bytes.Index is ~30x slower on a pattern starting
+	// with '"', the commonest byte in JSON (see cloudtrail.BenchmarkLiteral).
+	kms := []byte(`kms.amazonaws.com"`)
 	handlers := []struct {
 		name string
 		h    func(raw []byte) error
