@@ -36,6 +36,7 @@ type Scanner struct {
 	linePos int
 
 	bomChecked bool
+	lineMode   bool // scanning a top-level value: recover at line starts
 	mode       scanMode
 	done       bool
 	inRecord   bool // the last value came from a "Records" array
@@ -61,8 +62,9 @@ const (
 )
 
 // MaxValueSize bounds one JSON value (a record, or an envelope that is not
-// streamed). CloudTrail records are at most a few hundred KiB.
-const MaxValueSize = 256 << 20
+// streamed), and so a Scanner's memory. CloudTrail records are at most a
+// few hundred KiB.
+const MaxValueSize = 64 << 20
 
 const initialBufSize = 256 << 10
 
@@ -212,8 +214,14 @@ func (s *Scanner) element(c byte) ([]byte, error) {
 func (s *Scanner) object(inRecords bool) ([]byte, error) {
 	start := s.pos
 	s.markRecord(start)
+	s.lineMode = s.mode == modeTop
 	a, b, err := s.scanComposite(start, 0)
+	s.lineMode = false
 	if err != nil {
+		var broken brokenLine
+		if errors.As(err, &broken) {
+			return nil, s.recordError(string(broken) + ": not a complete JSON object")
+		}
 		return nil, err
 	}
 	raw := s.buf[a:b]

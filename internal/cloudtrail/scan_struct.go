@@ -99,10 +99,33 @@ func (s *Scanner) scanComposite(start, depth int) (int, int, error) {
 				s.pos = i + 1
 				return start, i + 1, nil
 			}
+		case '\n':
+			// One record per line: a line starting with '{' inside an
+			// unclosed value means the previous line was cut short.
+			// (Pretty-printed JSON indents nested braces.)
+			if s.lineMode && i+1 == s.end {
+				s.pos = i
+				shift, ok, err := s.fill(start)
+				i -= shift
+				start -= shift
+				if err != nil {
+					return 0, 0, s.fillFailed(start, ok, err)
+				}
+			}
+			if s.lineMode && i+1 < s.end && s.buf[i+1] == '{' {
+				s.pos = i + 1
+				return 0, 0, brokenLine("line ends inside a JSON value")
+			}
 		}
 		i++
 	}
 }
+
+// brokenLine is a value cut short in line-oriented input; scanning resumes
+// at s.pos, the start of the next line.
+type brokenLine string
+
+func (b brokenLine) Error() string { return string(b) }
 
 // stringEnd returns the index after the closing quote of the string whose
 // opening quote is at i, refilling as needed (which moves *start and i).
@@ -114,6 +137,7 @@ func (s *Scanner) stringEnd(start *int, i int) (int, error) {
 			j = s.end
 			s.pos = j
 			shift, ok, err := s.fill(*start)
+			i -= shift
 			j -= shift
 			*start -= shift
 			if err := s.fillFailed(*start, ok, err); err != nil {
@@ -127,6 +151,14 @@ func (s *Scanner) stringEnd(start *int, i int) (int, error) {
 			n++
 		}
 		if n%2 == 0 {
+			if s.lineMode {
+				// JSON strings hold no raw newlines: this one runs past
+				// the end of its line, so that line is broken.
+				if k := bytes.IndexByte(s.buf[i+1:q], '\n'); k >= 0 {
+					s.pos = i + 1 + k + 1
+					return 0, brokenLine("unterminated string")
+				}
+			}
 			return q + 1, nil
 		}
 		j = q + 1

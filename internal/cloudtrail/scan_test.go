@@ -104,6 +104,27 @@ func TestScanner(t *testing.T) {
 			},
 		},
 		{
+			name: "ndjson line cut inside a string",
+			in:   "{\"a\":1}\n{\"eventVersion\":\"1.0\n{\"b\":\"x\"}\n{\"c\":3}\n",
+			want: scanned{
+				Records: []string{`{"a":1}`, `{"b":"x"}`, `{"c":3}`}, Offsets: []int64{0, 29, 39},
+				Errors: []string{`line 2, offset 8: unterminated string: not a complete JSON object`},
+			},
+		},
+		{
+			name: "ndjson line cut inside an object",
+			in:   "{\"a\":{\"b\":[1,\n{\"c\":3}\n",
+			want: scanned{
+				Records: []string{`{"c":3}`}, Offsets: []int64{14},
+				Errors: []string{`line 1, offset 0: line ends inside a JSON value: not a complete JSON object`},
+			},
+		},
+		{
+			name: "pretty-printed record is not a broken line",
+			in:   "{\n  \"a\": {\n    \"b\": [1,\n      {\"c\": 2}]\n  }\n}\n",
+			want: scanned{Records: []string{"{\n  \"a\": {\n    \"b\": [1,\n      {\"c\": 2}]\n  }\n}"}, Offsets: []int64{0}},
+		},
+		{
 			name: "empty",
 			in:   " \n",
 		},
@@ -190,6 +211,9 @@ func referenceRecords(data []byte) (recs []string, ok bool) {
 		}
 		switch v[0] {
 		case '{':
+			if bytes.Contains(v, []byte("\n{")) {
+				return nil, false // read as a line cut short, by design
+			}
 			if !object(v) {
 				return nil, false
 			}
@@ -217,6 +241,7 @@ func FuzzScanRecords(f *testing.F) {
 		`{"x":{},"Records":[{"a":1}]}`,
 		`{"Records":[{"a":1},`,
 		"garbage\n{}",
+		"{\"a\":\"x\n{\"b\":1}\n{\"c\":[\n{}\n",
 		`{"Records":[1,"x",[],{}]}`,
 	} {
 		f.Add([]byte(seed))

@@ -90,9 +90,10 @@ func buildLayout(t testing.TB) layout {
 
 	// Plain NDJSON with a line that is not JSON.
 	k = acct2 + "CloudTrail/us-east-1/2026/03/01/444455556666_CloudTrail_us-east-1_20260301T2355Z_ndjson01.json"
-	l.objects[k] = []byte("{\"eventID\":\"nd-1\"}\n{\"eventID\":\"nd-2\"}\nthis is not json\n{\"eventID\":\"nd-3\"}\n")
+	l.objects[k] = []byte("{\"eventID\":\"nd-1\"}\n{\"eventID\":\"nd-2\"}\nthis is not json\n{\"eventID\":\"nd-cu\n{\"eventID\":\"nd-3\"}\n")
 	l.events[k] = []string{"nd-1", "nd-2", "nd-3"}
-	l.errors = append(l.errors, Error{Object: k, Offset: 38, Line: 3, Msg: `not a JSON object (starts with 't')`})
+	l.errors = append(l.errors, Error{Object: k, Offset: 38, Line: 3, Msg: `not a JSON object (starts with 't')`},
+		Error{Object: k, Offset: 55, Line: 4, Msg: "unterminated string: not a complete JSON object"})
 
 	// Corrupt gzip: a valid header, then damage in the deflate stream.
 	data, _ = logFile("corrupt", 20)
@@ -193,7 +194,7 @@ func checkLayout(t *testing.T, l layout, r result) {
 		t.Fatalf("errors %d %v, want %d %v", s.ErrorCount, s.Errors, len(l.errors), l.errors)
 	}
 	want := slices.Clone(l.errors)
-	slices.SortFunc(want, func(a, b Error) int { return strings.Compare(a.Object, b.Object) })
+	slices.SortStableFunc(want, func(a, b Error) int { return strings.Compare(a.Object, b.Object) })
 	for i, w := range want {
 		g := s.Errors[i]
 		if g.Object != w.Object || !strings.Contains(g.Msg, w.Msg) || (w.Line != 0 && (g.Line != w.Line || g.Offset != w.Offset)) {
