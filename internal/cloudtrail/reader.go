@@ -13,9 +13,11 @@ import (
 
 // RecordReader returns raw CloudTrail records from any delivery format,
 // detected per value: log files ({"Records":[...]}), one record per line,
-// EventBridge events, CloudWatch Logs subscription payloads (as delivered to
-// Lambda, Kinesis or Firehose, base64+gzip or decoded) and `aws cloudtrail
-// lookup-events` output. Records inside log files and plain records are
+// EventBridge events (one, or an array), CloudWatch Logs subscription
+// payloads (as Lambda receives them, {"awslogs":{"data":...}}; as Firehose
+// writes them, gzip of concatenated messages; decoded), Lambda events from a
+// Kinesis stream carrying such payloads ({"Records":[{"kinesis":{"data":...}}]})
+// and `aws cloudtrail lookup-events` output. Records inside log files and plain records are
 // returned without decoding; envelopes are decoded to unwrap them (they are
 // rare and small next to log files).
 type RecordReader struct {
@@ -65,10 +67,15 @@ func (rr *RecordReader) Next() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if rr.sc.InRecords() || startsWithKey(raw, `"eventVersion"`) {
+		var kind shape
+		switch {
+		case rr.sc.InRecords() && startsWithKey(raw, `"kinesis"`):
+			kind = kindKinesis // a Lambda event from a Kinesis stream
+		case rr.sc.InRecords() || startsWithKey(raw, `"eventVersion"`):
 			return raw, nil
+		default:
+			kind = classify(raw)
 		}
-		kind := classify(raw)
 		if kind == kindRecord {
 			return raw, nil
 		}
@@ -90,6 +97,7 @@ const (
 	kindCloudWatchLogs        // decoded: {"messageType":..., "logEvents":[...]}
 	kindCloudWatchLogsEncoded // {"awslogs":{"data":"<base64 gzip>"}}
 	kindLookupEvents
+	kindKinesis // {"kinesis":{"data":"<base64, often gzip>"}} in a Lambda event's Records
 )
 
 // classify tells an envelope from a record by its top-level keys.
@@ -172,6 +180,16 @@ func unwrap(kind shape, obj []byte, depth int) (recs [][]byte, skipped int, err 
 			return nil, 0, fmt.Errorf("cloudwatch logs payload nested in another")
 		}
 		return unwrapAWSLogs(obj)
+	case kindKinesis:
+		var rec struct {
+			Kinesis struct {
+				Data string `json:"data"`
+			} `json:"kinesis"`
+		}
+		if err := json.Unmarshal(obj, &rec); err != nil {
+			return nil, 0, fmt.Errorf("kinesis record: %v", err)
+		}
+		return unwrapData("kinesis record: kinesis.data", rec.Kinesis.Data)
 	case kindLookupEvents:
 		var out struct {
 			Events []struct {
@@ -205,20 +223,31 @@ func unwrapAWSLogs(obj []byte) (recs [][]byte, skipped int, err error) {
 	if err := json.Unmarshal(obj, &env); err != nil {
 		return nil, 0, fmt.Errorf("cloudwatch logs payload: %v", err)
 	}
-	zipped, err := base64.StdEncoding.DecodeString(env.AWSLogs.Data)
+	return unwrapData("cloudwatch logs payload: awslogs.data", env.AWSLogs.Data)
+}
+
+// unwrapData decodes base64 data, gzip-compressed or not, holding
+// CloudWatch Logs messages (as subscriptions send them) or CloudTrail
+// records.
+func unwrapData(what, data string) (recs [][]byte, skipped int, err error) {
+	plain, err := base64.StdEncoding.DecodeString(data)
 	if err != nil {
-		return nil, 0, fmt.Errorf("cloudwatch logs payload: awslogs.data is not base64: %v", err)
+		return nil, 0, fmt.Errorf("%s is not base64: %v", what, err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(zipped))
-	if err != nil {
-		return nil, 0, fmt.Errorf("cloudwatch logs payload: awslogs.data is not gzip: %v", err)
-	}
-	plain, err := io.ReadAll(io.LimitReader(zr, maxInflated+1))
-	if err != nil {
-		return nil, 0, fmt.Errorf("cloudwatch logs payload: corrupt gzip: %v", err)
-	}
-	if len(plain) > maxInflated {
-		return nil, 0, fmt.Errorf("cloudwatch logs payload: inflates to more than %d bytes", maxInflated)
+	if len(plain) >= 2 && plain[0] == 0x1f && plain[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(plain))
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s is not gzip: %v", what, err)
+		}
+		plain, err = io.ReadAll(io.LimitReader(zr, maxInflated+1))
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: corrupt gzip: %v", what, err)
+		}
+		if len(plain) > maxInflated {
+			return nil, 0, fmt.Errorf("%s inflates to more than %d bytes", what, maxInflated)
+		}
+	} else if !bytes.HasPrefix(bytes.TrimSpace(plain), []byte("{")) {
+		return nil, 0, fmt.Errorf("%s is neither gzip nor JSON", what)
 	}
 	sc := NewScanner(bytes.NewReader(plain))
 	var errs []string
@@ -228,18 +257,20 @@ func unwrapAWSLogs(obj []byte) (recs [][]byte, skipped int, err error) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, "inside awslogs.data: "+err.Error())
+			errs = append(errs, "inside "+what+": "+err.Error())
 			continue
 		}
-		kind := classify(raw)
-		if kind != kindCloudWatchLogs {
-			errs = append(errs, fmt.Sprintf("inside awslogs.data at offset %d: not a CloudWatch Logs message", sc.Offset()))
-			continue
-		}
-		r, s, err := unwrap(kind, raw, 1)
-		recs, skipped = append(recs, r...), skipped+s
-		if err != nil {
-			errs = append(errs, err.Error())
+		switch kind := classify(raw); kind {
+		case kindRecord:
+			recs = append(recs, bytes.Clone(raw))
+		case kindCloudWatchLogs:
+			r, s, err := unwrap(kind, raw, 1)
+			recs, skipped = append(recs, r...), skipped+s
+			if err != nil {
+				errs = append(errs, err.Error())
+			}
+		default:
+			errs = append(errs, fmt.Sprintf("inside %s at offset %d: an envelope inside an envelope", what, sc.Offset()))
 		}
 	}
 	if len(errs) > 0 {
