@@ -10,8 +10,10 @@ import (
 
 // FileSource is a file, or a directory walked recursively in lexical order
 // (the S3 delivery layout sorts by account, region and date that way).
-// A file named explicitly is always read; in a directory only JSON and
-// gzip files are, other files are skipped and counted.
+// A file named explicitly is always read; in a directory, files without a
+// JSON or gzip extension are read only when their content starts like gzip
+// or JSON (Firehose writes objects without extensions), else skipped and
+// counted.
 type FileSource struct {
 	Path string
 }
@@ -55,7 +57,7 @@ func (s FileSource) List(ctx context.Context, fn func(Object) error) error {
 		}
 		obj := fileObject(p, info.Size())
 		if KindOf(p) == KindOther {
-			obj.Open = nil // listed only to be counted as skipped
+			obj.Sniff = true // e.g. Firehose output, which has no extension
 		}
 		return fn(obj)
 	})

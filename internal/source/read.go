@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -124,7 +125,13 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 	counted := &countingReader{r: rc}
 	w.br.Reset(counted)
 	var r io.Reader = w.br
-	if magic, _ := w.br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	head, _ := w.br.Peek(512)
+	isGzip := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
+	if o.Sniff && !isGzip && !looksJSON(head) {
+		w.stats.SkippedOther++
+		return nil
+	}
+	if isGzip {
 		if w.zr == nil {
 			w.zr, err = gzip.NewReader(w.br)
 		} else {
@@ -169,6 +176,14 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 	w.stats.SkippedEvents += int64(w.rr.Skipped())
 	w.stats.Bytes += counted.n
 	return ctx.Err()
+}
+
+// looksJSON reports whether head starts (after white space and a UTF-8
+// byte order mark) with an object or array.
+func looksJSON(head []byte) bool {
+	head = bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF"))
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && (head[0] == '{' || head[0] == '[')
 }
 
 type countingReader struct {

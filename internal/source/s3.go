@@ -43,7 +43,7 @@ func (s *S3Source) List(ctx context.Context, fn func(Object) error) error {
 			}
 			obj := s.object(key, aws.ToInt64(o.Size))
 			if KindOf(key) == KindOther {
-				obj.Open = nil
+				obj.Sniff = true
 			}
 			if err := fn(obj); err != nil {
 				return err

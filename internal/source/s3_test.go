@@ -51,7 +51,7 @@ func TestS3SourceLayout(t *testing.T) {
 	l := buildLayout(t)
 	client := newS3(t, "trail-bucket")
 	upload(t, client, "trail-bucket", l.objects)
-	src, err := Open("s3://trail-bucket/AWSLogs/", Options{S3: client})
+	src, err := Open("s3://trail-bucket", Options{S3: client})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,10 @@ type Object struct {
 	Name string // file path, s3://bucket/key, or "-" for stdin
 	Size int64  // bytes, or -1 when unknown
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Sniff says the name does not look like CloudTrail output: read the
+	// object only if its content starts like gzip or JSON, else skip it
+	// (counted in Stats.SkippedOther).
+	Sniff bool
 	// Err is a problem met while listing this object (an unreadable
 	// directory, a dangling link); Read reports it and goes on.
 	Err error
@@ -44,7 +48,7 @@ const (
 	KindLog     Kind = iota // CloudTrail records (any shape)
 	KindDigest              // CloudTrail-Digest/: integrity digests, not events
 	KindInsight             // CloudTrail-Insight/: Insights events, not API records
-	KindOther               // in a directory walk, not a JSON file at all
+	KindOther               // no JSON or gzip extension: read only if the content looks like it
 )
 
 // KindOf classifies an object name (a path or an S3 key) by CloudTrail's

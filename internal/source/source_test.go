@@ -114,13 +114,21 @@ func buildLayout(t testing.TB) layout {
 	l.events[k] = ids4[:1] // at least the first; checked as a prefix
 	l.errors = append(l.errors, Error{Object: k, Msg: "read error: unexpected EOF"})
 
+	// Firehose output from a CloudWatch Logs subscription: no extension,
+	// gzip of concatenated messages, one of them a control message.
+	fixture = readFixture(t, filepath.Join("..", "cloudtrail", "testdata", "cloudwatch_logs_decoded.json"))
+	control := `{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[]}`
+	k = "firehose/2026/03/02/10/cloudtrail-stream-1-2026-03-02-10-00-00-0b6f1c2e-0a1b-4c5d-8e9f-a0b1c2d3e4f5"
+	l.objects[k] = gz(t, append(append(bytes.ReplaceAll(fixture, []byte("\n"), nil), control...), fixture...))
+	l.events[k] = append(append([]string{}, ids[:3]...), ids[:3]...)
+
 	// Skipped, not read: digest, insight, and a stray file.
 	l.objects[orgPrefix+"CloudTrail-Digest/us-east-1/2026/03/02/111122223333_CloudTrail-Digest_us-east-1_management_us-east-1_20260302T100000Z.json.gz"] =
 		gz(t, readFixture(t, filepath.Join("testdata", "digest.json")))
 	l.objects[orgPrefix+"CloudTrail-Insight/us-east-1/2026/03/02/111122223333_CloudTrail-Insight_us-east-1_20260302T1000Z_ins00001.json.gz"] =
 		gz(t, readFixture(t, filepath.Join("testdata", "insight.json")))
 	l.objects["AWSLogs/README.txt"] = []byte("not CloudTrail")
-	l.stats = Stats{Files: 6, SkippedDigest: 1, SkippedInsight: 1, SkippedOther: 1}
+	l.stats = Stats{Files: 7, SkippedDigest: 1, SkippedInsight: 1, SkippedOther: 1, SkippedEvents: 1}
 	return l
 }
 
@@ -179,7 +187,8 @@ func checkLayout(t *testing.T, l layout, r result) {
 		}
 	}
 	s := *r.stats
-	counts := Stats{Files: s.Files, SkippedDigest: s.SkippedDigest, SkippedInsight: s.SkippedInsight, SkippedOther: s.SkippedOther}
+	counts := Stats{Files: s.Files, SkippedDigest: s.SkippedDigest, SkippedInsight: s.SkippedInsight, SkippedOther: s.SkippedOther,
+		SkippedEvents: s.SkippedEvents}
 	if diff := cmp.Diff(l.stats, counts); diff != "" {
 		t.Errorf("stats (-want +got):\n%s", diff)
 	}

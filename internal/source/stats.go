@@ -63,8 +63,6 @@ func (s *Stats) countSkip(o Object) bool {
 		s.SkippedDigest++
 	case KindOf(o.Name) == KindInsight:
 		s.SkippedInsight++
-	case o.Open == nil:
-		s.SkippedOther++
 	default:
 		return true
 	}
