@@ -85,6 +85,12 @@ func (s *Scanner) scanComposite(start, depth int) (int, int, error) {
 		}
 		switch s.buf[i] {
 		case '"':
+			// Fast path, inlined: the closing quote is in the buffer and
+			// not escaped (most strings). Line mode checks newlines.
+			if k := bytes.IndexByte(s.buf[i+1:s.end], '"'); k >= 0 && s.buf[i+k] != '\\' && !s.lineMode {
+				i += k + 2
+				continue
+			}
 			j, err := s.stringEnd(&start, i)
 			if err != nil {
 				return 0, 0, err

@@ -112,6 +112,7 @@ func BenchmarkScanCorpus(b *testing.B) {
 	}
 	b.Run("gunzip", func(b *testing.B) {
 		b.SetBytes(m.JSONBytes)
+		defer reportCPU(b)()
 		for range b.N {
 			if err := gunzipAll(dir); err != nil {
 				b.Fatal(err)
@@ -122,6 +123,7 @@ func BenchmarkScanCorpus(b *testing.B) {
 	for _, tc := range handlers {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(m.JSONBytes)
+			defer reportCPU(b)()
 			for range b.N {
 				var n atomic.Int64
 				stats, err := Read(context.Background(), []Source{FileSource{Path: dir}}, 0, func(_ int, it Item) error {
@@ -135,6 +137,13 @@ func BenchmarkScanCorpus(b *testing.B) {
 			reportEvents(b, m)
 		})
 	}
+}
+
+// reportCPU reports CPU seconds per operation (user+system, all threads):
+// on a shared machine wall time swings with the load, CPU time much less.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() { b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op") }
 }
 
 func reportEvents(b *testing.B, m *ctgen.Manifest) {
