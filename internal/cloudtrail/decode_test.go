@@ -139,7 +139,7 @@ func TestDecodeAllErrors(t *testing.T) {
 		{"cwl message not json", `{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1","message":"plain text"}]}`, 0,
 			"cloudwatch logs logEvents[0] (id 1): message is not a JSON object"},
 		{"eventbridge without detail", `{"detail-type":"AWS API Call via CloudTrail"}`, 0, "detail is not an object"},
-		{"invalid record json", "{\"eventID\":\"a\"}\n{\"eventID\":tru}\n", 1, "line 2, offset 16: decode record: invalid character"},
+		{"invalid record json", "{\"eventID\":\"a\"}\n{\"eventID\":tru}\n", 1, "line 2, offset 16: decode record: invalid literal"},
 		{"truncated log file", `{"Records":[{"eventID":"a"},{"eventID":"b"`, 1, "line 1, offset 28: truncated at offset 42"},
 	}
 	for _, tt := range tests {
