@@ -12,6 +12,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -96,6 +97,21 @@ func Open(arg string, opts Options) (Source, error) {
 		return &S3Source{Client: opts.S3, Bucket: bucket, Prefix: prefix}, nil
 	}
 	return FileSource{Path: arg}, nil
+}
+
+// OpenAll opens every argument, in order; the error names every bad one.
+func OpenAll(args []string, opts Options) ([]Source, error) {
+	var srcs []Source
+	var errs []error
+	for _, arg := range args {
+		src, err := Open(arg, opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		srcs = append(srcs, src)
+	}
+	return srcs, errors.Join(errs...)
 }
 
 type stdinSource struct{ r io.Reader }

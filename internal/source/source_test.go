@@ -305,6 +305,30 @@ func TestHandlerErrorStopsRead(t *testing.T) {
 	}
 }
 
+func TestOpenAllAndReport(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "a.json")
+	if err := os.WriteFile(p, []byte("{\"eventID\":\"x\"}\nnope\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := OpenAll([]string{p, "s3://", "-"}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "s3://: no bucket name") || !strings.Contains(err.Error(), "stdin: no input stream") {
+		t.Errorf("OpenAll error = %v", err)
+	}
+	if len(srcs) != 1 {
+		t.Fatalf("%d sources, want 1", len(srcs))
+	}
+	r := readAll(t, srcs, "", 1)
+	var b strings.Builder
+	if err := r.stats.Report(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "read: 1 files (0.0 MB), 1 events; 1 errors\n  error: " + p + ": line 2, offset 16: not a JSON object (starts with 'n')\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("report (-want +got):\n%s", diff)
+	}
+}
+
 func TestKindOf(t *testing.T) {
 	tests := map[string]Kind{
 		"AWSLogs/1/CloudTrail/us-east-1/2026/03/02/1_CloudTrail_us-east-1_20260302T1000Z_x.json.gz":         KindLog,

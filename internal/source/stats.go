@@ -3,6 +3,7 @@ package source
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -54,6 +55,24 @@ func (s *Stats) Summary() string {
 	}
 	fmt.Fprintf(&b, "; %d errors", s.ErrorCount)
 	return b.String()
+}
+
+// Report writes the summary and then each error kept, one per line, for a
+// command's stderr.
+func (s *Stats) Report(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, "read:", s.Summary()); err != nil {
+		return err
+	}
+	for _, e := range s.Errors {
+		if _, err := fmt.Fprintln(w, "  error:", e.String()); err != nil {
+			return err
+		}
+	}
+	if more := s.ErrorCount - len(s.Errors); more > 0 {
+		_, err := fmt.Fprintf(w, "  ... and %d more errors\n", more)
+		return err
+	}
+	return nil
 }
 
 // countSkip counts an object that is not read and reports whether to read it.
