@@ -117,7 +117,7 @@ func (r *Record) JSONString(path string) (any, error) {
 	d.UseNumber()
 	var doc any
 	if err := d.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON document: %v", path, err)
+		return nil, fmt.Errorf("%s: not a JSON document: %w", path, err)
 	}
 	return doc, nil
 }

@@ -14,7 +14,7 @@ import (
 func Decode(raw []byte) (*Record, error) {
 	fields, err := decodeObject(raw)
 	if err != nil {
-		return nil, fmt.Errorf("decode record: %v", err)
+		return nil, fmt.Errorf("decode record: %w", err)
 	}
 	return &Record{Fields: fields}, nil
 }
@@ -27,7 +27,7 @@ func DecodeAll(data []byte) (recs []*Record, skipped int, err error) {
 	var errs []error
 	for {
 		raw, err := rr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

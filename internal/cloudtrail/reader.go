@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -141,7 +142,7 @@ func unwrap(kind shape, obj []byte, depth int) (recs [][]byte, skipped int, err 
 			Detail     json.RawMessage `json:"detail"`
 		}
 		if err := json.Unmarshal(obj, &ev); err != nil {
-			return nil, 0, fmt.Errorf("eventbridge event: %v", err)
+			return nil, 0, fmt.Errorf("eventbridge event: %w", err)
 		}
 		// CloudTrail sends API calls, console sign-ins and service events
 		// (such as KMS DeleteKey) as "... via CloudTrail"; Insights are not records.
@@ -161,7 +162,7 @@ func unwrap(kind shape, obj []byte, depth int) (recs [][]byte, skipped int, err 
 			} `json:"logEvents"`
 		}
 		if err := json.Unmarshal(obj, &msg); err != nil {
-			return nil, 0, fmt.Errorf("cloudwatch logs message: %v", err)
+			return nil, 0, fmt.Errorf("cloudwatch logs message: %w", err)
 		}
 		if msg.MessageType == "CONTROL_MESSAGE" {
 			return nil, 1, nil
@@ -187,7 +188,7 @@ func unwrap(kind shape, obj []byte, depth int) (recs [][]byte, skipped int, err 
 			} `json:"kinesis"`
 		}
 		if err := json.Unmarshal(obj, &rec); err != nil {
-			return nil, 0, fmt.Errorf("kinesis record: %v", err)
+			return nil, 0, fmt.Errorf("kinesis record: %w", err)
 		}
 		return unwrapData("kinesis record: kinesis.data", rec.Kinesis.Data)
 	case kindLookupEvents:
@@ -198,7 +199,7 @@ func unwrap(kind shape, obj []byte, depth int) (recs [][]byte, skipped int, err 
 			} `json:"Events"`
 		}
 		if err := json.Unmarshal(obj, &out); err != nil {
-			return nil, 0, fmt.Errorf("lookup-events output: %v", err)
+			return nil, 0, fmt.Errorf("lookup-events output: %w", err)
 		}
 		for i, ev := range out.Events {
 			if !strings.HasPrefix(strings.TrimSpace(ev.CloudTrailEvent), "{") {
@@ -221,7 +222,7 @@ func unwrapAWSLogs(obj []byte) (recs [][]byte, skipped int, err error) {
 		} `json:"awslogs"`
 	}
 	if err := json.Unmarshal(obj, &env); err != nil {
-		return nil, 0, fmt.Errorf("cloudwatch logs payload: %v", err)
+		return nil, 0, fmt.Errorf("cloudwatch logs payload: %w", err)
 	}
 	return unwrapData("cloudwatch logs payload: awslogs.data", env.AWSLogs.Data)
 }
@@ -232,16 +233,16 @@ func unwrapAWSLogs(obj []byte) (recs [][]byte, skipped int, err error) {
 func unwrapData(what, data string) (recs [][]byte, skipped int, err error) {
 	plain, err := base64.StdEncoding.DecodeString(data)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s is not base64: %v", what, err)
+		return nil, 0, fmt.Errorf("%s is not base64: %w", what, err)
 	}
 	if len(plain) >= 2 && plain[0] == 0x1f && plain[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(plain))
 		if err != nil {
-			return nil, 0, fmt.Errorf("%s is not gzip: %v", what, err)
+			return nil, 0, fmt.Errorf("%s is not gzip: %w", what, err)
 		}
 		plain, err = io.ReadAll(io.LimitReader(zr, maxInflated+1))
 		if err != nil {
-			return nil, 0, fmt.Errorf("%s: corrupt gzip: %v", what, err)
+			return nil, 0, fmt.Errorf("%s: corrupt gzip: %w", what, err)
 		}
 		if len(plain) > maxInflated {
 			return nil, 0, fmt.Errorf("%s inflates to more than %d bytes", what, maxInflated)
@@ -253,7 +254,7 @@ func unwrapData(what, data string) (recs [][]byte, skipped int, err error) {
 	var errs []string
 	for {
 		raw, err := sc.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -280,7 +280,7 @@ var errTooLarge = errors.New("value too large")
 // fill reads more input, keeping buf[keep:]. It returns how far the kept
 // bytes moved left, and ok=false when no more input will come.
 func (s *Scanner) fill(keep int) (shift int, ok bool, err error) {
-	if s.rerr == io.EOF {
+	if errors.Is(s.rerr, io.EOF) {
 		return 0, false, nil
 	}
 	if s.rerr != nil {
@@ -307,7 +307,7 @@ func (s *Scanner) fill(keep int) (shift int, ok bool, err error) {
 		n, err := s.r.Read(s.buf[s.end:])
 		s.end += n
 		if err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				s.rerr = err
 				return shift, n > 0, nil
 			}

@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"testing"
@@ -46,7 +47,7 @@ func BenchmarkScanner(b *testing.B) {
 		n := 0
 		for {
 			_, err := s.Next()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {

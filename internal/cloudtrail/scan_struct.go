@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 )
 
@@ -173,7 +174,7 @@ func (s *Scanner) stringEnd(start *int, i int) (int, error) {
 // fillFailed turns a failed refill in the middle of a value into an error.
 func (s *Scanner) fillFailed(start int, ok bool, err error) error {
 	switch {
-	case err == errTooLarge:
+	case errors.Is(err, errTooLarge):
 		return s.fatal(start, fmt.Sprintf("value larger than %d bytes", MaxValueSize))
 	case err != nil:
 		s.done = true
@@ -198,8 +199,7 @@ func (s *Scanner) skipScalar() error {
 	}
 	for {
 		for s.pos < s.end {
-			switch c := s.buf[s.pos]; {
-			case c == ',' || c == ']' || c == '}' || c == '{' || c == '[' || c == '"' || isSpace(c):
+			if c := s.buf[s.pos]; c == ',' || c == ']' || c == '}' || c == '{' || c == '[' || c == '"' || isSpace(c) {
 				return nil
 			}
 			s.pos++

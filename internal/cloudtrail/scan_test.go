@@ -28,7 +28,7 @@ func scanAll(t testing.TB, r io.Reader) scanned {
 			t.Fatal("scanner does not make progress")
 		}
 		raw, err := s.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return got
 		}
 		if err != nil {
@@ -182,8 +182,7 @@ func referenceRecords(data []byte) (recs []string, ok bool) {
 		return nil, false // duplicate or escaped keys: last-wins vs first-streamed
 	}
 	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))))
-	var object func(raw json.RawMessage) bool
-	object = func(raw json.RawMessage) bool {
+	object := func(raw json.RawMessage) bool {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return false
@@ -203,7 +202,7 @@ func referenceRecords(data []byte) (recs []string, ok bool) {
 	for {
 		var v json.RawMessage
 		err := dec.Decode(&v)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return recs, true
 		}
 		if err != nil {

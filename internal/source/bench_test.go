@@ -36,7 +36,7 @@ var corpus benchCorpus // benchmark fixture shared by the sub-benchmarks
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if corpus.tmp != "" {
-		os.RemoveAll(corpus.tmp)
+		_ = os.RemoveAll(corpus.tmp)
 	}
 	os.Exit(code)
 }
@@ -170,7 +170,7 @@ func gunzipAll(dir string) error {
 			if err != nil {
 				return err
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }()
 			zr, err := gzip.NewReader(f)
 			if err != nil {
 				return err

@@ -64,7 +64,7 @@ func Read(ctx context.Context, sources []Source, workers int, h Handler) (*Stats
 			err := src.List(ctx, func(o Object) error {
 				if o.Err != nil {
 					listed.addError(Error{Object: o.Name, Msg: o.Err.Error()})
-					return nil
+					return nil //nolint:nilerr // reported in Stats; listing goes on
 				}
 				if !listed.countSkip(o) {
 					return nil
@@ -121,7 +121,7 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 		w.stats.addError(Error{Object: o.Name, Msg: "open: " + err.Error()})
 		return nil
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }() // read-only: a close error changes nothing
 	counted := &countingReader{r: rc}
 	w.br.Reset(counted)
 	var r io.Reader = w.br
@@ -147,7 +147,7 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 	w.rr.Reset(r)
 	for {
 		raw, err := w.rr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -41,7 +41,7 @@ func digest(files map[string][]byte) string {
 	slices.Sort(keys)
 	h := sha256.New()
 	for _, k := range keys {
-		fmt.Fprintf(h, "%s\x00%x\x00", k, sha256.Sum256(files[k]))
+		_, _ = fmt.Fprintf(h, "%s\x00%x\x00", k, sha256.Sum256(files[k]))
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
 }

@@ -17,7 +17,9 @@ import (
 	"github.com/kmsguard/kmsguard/internal/cloudtrail/ctgen"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+func run() int {
 	out := flag.String("out", "", "output directory (required)")
 	events := flag.Int("events", 200000, "number of records")
 	seed := flag.Uint64("seed", 1, "random seed: the same seed writes byte-identical files")
@@ -27,7 +29,7 @@ func main() {
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "ctgen: -out is required")
-		os.Exit(2)
+		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -35,8 +37,9 @@ func main() {
 	m, err := ctgen.WriteDir(ctx, *out, ctgen.Config{Events: *events, Seed: *seed, Days: *days, PerFile: *perFile, PlantEach: *plant})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ctgen:", err)
-		os.Exit(1)
+		return 1
 	}
 	fmt.Printf("wrote %d events in %d files (%.1f MB JSON, %.1f MB gzip) to %s in %s\n",
 		m.Events, m.Files, float64(m.JSONBytes)/1e6, float64(m.GzipBytes)/1e6, *out, time.Since(start).Round(time.Millisecond))
+	return 0
 }
