@@ -126,7 +126,7 @@ func BenchmarkScanCorpus(b *testing.B) {
 			defer reportCPU(b)()
 			for range b.N {
 				var n atomic.Int64
-				stats, err := Read(context.Background(), []Source{FileSource{Path: dir}}, 0, func(_ int, it Item) error {
+				stats, err := Read(context.Background(), []Source{FileSource{Path: dir}}, ReadOptions{}, func(_ int, it Item) error {
 					n.Add(1)
 					return tc.h(it.Raw)
 				})

@@ -27,7 +27,7 @@ func Example() {
 		sources = append(sources, src)
 	}
 	kms := []byte(`kms.amazonaws.com"`)
-	stats, err := source.Read(context.Background(), sources, 1, func(worker int, it source.Item) error {
+	stats, err := source.Read(context.Background(), sources, source.ReadOptions{Workers: 1}, func(worker int, it source.Item) error {
 		if !bytes.Contains(it.Raw, kms) {
 			return nil // no KMS rule can match: never decoded
 		}

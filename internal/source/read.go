@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
@@ -46,12 +48,24 @@ func (e *RecordError) Error() string { return e.Item.String() }
 // stops the whole read and is returned by Read.
 type Handler func(worker int, it Item) error
 
-// Read reads every object of every source with up to workers goroutines
-// (GOMAXPROCS when workers <= 0), one object per worker at a time, each
-// streamed through gzip (detected by its magic bytes) and the record
-// scanner. Problems with the input are counted and described in Stats;
-// the error is only for a Handler's error or a cancelled context.
-func Read(ctx context.Context, sources []Source, workers int, h Handler) (*Stats, error) {
+// ReadOptions tune Read.
+type ReadOptions struct {
+	// Workers is how many objects are read at once; GOMAXPROCS when <= 0.
+	Workers int
+	// Since and Until, when set, skip log files whose S3-layout date
+	// folder (.../CloudTrail/<region>/Y/M/D/) cannot hold events in the
+	// window, allowing a day for late delivery. Records are not filtered:
+	// that is the caller's job, on eventTime.
+	Since, Until time.Time
+}
+
+// Read reads every object of every source with up to opts.Workers
+// goroutines, one object per worker at a time, each streamed through gzip
+// (detected by its magic bytes) and the record scanner. Problems with the
+// input are counted and described in Stats; the error is only for a
+// Handler's error or a cancelled context.
+func Read(ctx context.Context, sources []Source, opts ReadOptions, h Handler) (*Stats, error) {
+	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -67,6 +81,10 @@ func Read(ctx context.Context, sources []Source, workers int, h Handler) (*Stats
 					return nil //nolint:nilerr // reported in Stats; listing goes on
 				}
 				if !listed.countSkip(o) {
+					return nil
+				}
+				if !inWindow(o.Name, opts.Since, opts.Until) {
+					listed.SkippedOutOfWindow++
 					return nil
 				}
 				select {
@@ -104,6 +122,39 @@ func Read(ctx context.Context, sources []Source, workers int, h Handler) (*Stats
 	}
 	listed.finish()
 	return listed, err
+}
+
+// inWindow reports whether a log file named by the delivery layout may
+// hold events in [since, until]. Names outside the layout always may.
+func inWindow(name string, since, until time.Time) bool {
+	day, ok := DeliveryDay(name)
+	if !ok {
+		return true
+	}
+	const margin = 24 * time.Hour
+	if !since.IsZero() && !day.Add(24*time.Hour).After(since) {
+		return false // every event was delivered, so happened, before since
+	}
+	if !until.IsZero() && day.Add(-margin).After(until) {
+		return false
+	}
+	return true
+}
+
+// DeliveryDay returns the date folder of a name in the S3 delivery layout
+// (.../CloudTrail/<region>/YYYY/MM/DD/file), in UTC.
+func DeliveryDay(name string) (time.Time, bool) {
+	parts := strings.Split(strings.ReplaceAll(name, `\`, "/"), "/")
+	for i := 0; i+5 < len(parts); i++ {
+		if parts[i] != "CloudTrail" {
+			continue
+		}
+		t, err := time.Parse("2006/01/02", strings.Join(parts[i+2:i+5], "/"))
+		if err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // worker holds the buffers one goroutine reuses across objects.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/gzip"
@@ -142,7 +143,7 @@ func readAll(t *testing.T, srcs []Source, strip string, workers int) result {
 	t.Helper()
 	var mu sync.Mutex
 	got := map[string][]string{}
-	stats, err := Read(context.Background(), srcs, workers, func(_ int, it Item) error {
+	stats, err := Read(context.Background(), srcs, ReadOptions{Workers: workers}, func(_ int, it Item) error {
 		var rec struct {
 			EventID string `json:"eventID"`
 		}
@@ -299,7 +300,7 @@ func TestStdin(t *testing.T) {
 func TestHandlerErrorStopsRead(t *testing.T) {
 	root := writeDir(t, buildLayout(t))
 	stop := errors.New("stop")
-	_, err := Read(context.Background(), []Source{FileSource{Path: root}}, 2, func(int, Item) error { return stop })
+	_, err := Read(context.Background(), []Source{FileSource{Path: root}}, ReadOptions{Workers: 2}, func(int, Item) error { return stop })
 	if !errors.Is(err, stop) {
 		t.Errorf("Read error = %v, want %v", err, stop)
 	}
@@ -343,6 +344,63 @@ func TestKindOf(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := KindOf(name); got != want {
 				t.Errorf("KindOf = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestReadWindowSkipsFilesByDeliveryDay(t *testing.T) {
+	l := buildLayout(t)
+	root := writeDir(t, l)
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	tests := []struct {
+		name         string
+		since, until time.Time
+		files, out   int
+	}{
+		{"no window", time.Time{}, time.Time{}, 7, 0},
+		{"since excludes 03-01", day("2026-03-02T12:00:00Z"), time.Time{}, 4, 3},
+		{"since keeps the day before for late delivery", day("2026-03-01T23:59:59Z"), time.Time{}, 7, 0},
+		{"until excludes everything", time.Time{}, day("2026-02-27T00:00:00Z"), 1, 6},
+		{"until keeps the next day's folder", time.Time{}, day("2026-03-01T01:00:00Z"), 7, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stats, err := Read(context.Background(), []Source{FileSource{Path: root}}, ReadOptions{Workers: 2, Since: tt.since, Until: tt.until},
+				func(int, Item) error { return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The Firehose object has no date folder: always read.
+			if stats.Files != tt.files || stats.SkippedOutOfWindow != tt.out {
+				t.Errorf("read %d files, skipped %d out of window; want %d, %d", stats.Files, stats.SkippedOutOfWindow, tt.files, tt.out)
+			}
+		})
+	}
+}
+
+func TestDeliveryDay(t *testing.T) {
+	tests := map[string]string{
+		"s3://b/AWSLogs/o-x/1/CloudTrail/us-east-1/2026/03/02/f.json.gz": "2026-03-02",
+		`C:\t\AWSLogs\1\CloudTrail\eu-west-1\2025\12\31\f.json.gz`:       "2025-12-31",
+		"AWSLogs/1/CloudTrail/us-east-1/2026/13/02/f.json.gz":            "",
+		"firehose/2026/03/02/10/stream-1":                                "",
+	}
+	for name, want := range tests {
+		t.Run(name, func(t *testing.T) {
+			d, ok := DeliveryDay(name)
+			got := ""
+			if ok {
+				got = d.Format(time.DateOnly)
+			}
+			if got != want {
+				t.Errorf("DeliveryDay = %q, want %q", got, want)
 			}
 		})
 	}

@@ -15,15 +15,16 @@ const MaxErrorsKept = 1000
 // Stats summarises a Read, for the CLI's summary and its exit code
 // (a partial failure when ErrorCount > 0).
 type Stats struct {
-	Files          int     `json:"files"`           // objects read
-	Bytes          int64   `json:"bytes"`           // bytes read as stored (compressed)
-	Events         int64   `json:"events"`          // records handed to the Handler
-	SkippedDigest  int     `json:"skipped_digest"`  // CloudTrail-Digest files
-	SkippedInsight int     `json:"skipped_insight"` // CloudTrail-Insight files
-	SkippedOther   int     `json:"skipped_other"`   // non-JSON files met in a directory or prefix
-	SkippedEvents  int64   `json:"skipped_events"`  // non-CloudTrail events (EventBridge, CloudWatch Logs control)
-	ErrorCount     int     `json:"error_count"`
-	Errors         []Error `json:"errors,omitempty"` // sorted by object, then offset; at most MaxErrorsKept
+	Files              int     `json:"files"`                 // objects read
+	Bytes              int64   `json:"bytes"`                 // bytes read as stored (compressed)
+	Events             int64   `json:"events"`                // records handed to the Handler
+	SkippedDigest      int     `json:"skipped_digest"`        // CloudTrail-Digest files
+	SkippedInsight     int     `json:"skipped_insight"`       // CloudTrail-Insight files
+	SkippedOther       int     `json:"skipped_other"`         // non-JSON files met in a directory or prefix
+	SkippedOutOfWindow int     `json:"skipped_out_of_window"` // log files dated outside ReadOptions.Since/Until
+	SkippedEvents      int64   `json:"skipped_events"`        // non-CloudTrail events (EventBridge, CloudWatch Logs control)
+	ErrorCount         int     `json:"error_count"`
+	Errors             []Error `json:"errors,omitempty"` // sorted by object, then offset; at most MaxErrorsKept
 }
 
 // Error is one problem with the input, located as precisely as known.
@@ -52,6 +53,9 @@ func (s *Stats) Summary() string {
 	if skipped := s.SkippedDigest + s.SkippedInsight + s.SkippedOther; skipped > 0 || s.SkippedEvents > 0 {
 		fmt.Fprintf(&b, "; skipped %d digest, %d insight, %d other files, %d non-CloudTrail events",
 			s.SkippedDigest, s.SkippedInsight, s.SkippedOther, s.SkippedEvents)
+	}
+	if s.SkippedOutOfWindow > 0 {
+		fmt.Fprintf(&b, "; %d files outside the time window", s.SkippedOutOfWindow)
 	}
 	fmt.Fprintf(&b, "; %d errors", s.ErrorCount)
 	return b.String()
@@ -103,6 +107,7 @@ func (s *Stats) merge(o *Stats) {
 	s.SkippedInsight += o.SkippedInsight
 	s.SkippedOther += o.SkippedOther
 	s.SkippedEvents += o.SkippedEvents
+	s.SkippedOutOfWindow += o.SkippedOutOfWindow
 	s.ErrorCount += o.ErrorCount
 	s.Errors = append(s.Errors, o.Errors...)
 }

@@ -70,7 +70,7 @@ func TestCorpusReadsBackWithPlantedEvents(t *testing.T) {
 	byID := map[string]*cloudtrail.Record{}
 	var mu sync.Mutex
 	perFile := map[string]int{}
-	stats, err := source.Read(context.Background(), []source.Source{source.FileSource{Path: filepath.Join(dir, "AWSLogs")}}, 2,
+	stats, err := source.Read(context.Background(), []source.Source{source.FileSource{Path: filepath.Join(dir, "AWSLogs")}}, source.ReadOptions{Workers: 2},
 		func(_ int, it source.Item) error {
 			rec, err := cloudtrail.Decode(it.Raw)
 			if err != nil {
