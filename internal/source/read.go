@@ -157,6 +157,11 @@ func DeliveryDay(name string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// maxObjectErrors is how many bad values one object may have before the
+// rest of it is skipped (a binary or unrelated file would otherwise report
+// every line).
+const maxObjectErrors = 100
+
 // worker holds the buffers one goroutine reuses across objects.
 type worker struct {
 	id    int
@@ -196,6 +201,7 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 	}
 	w.stats.Files++
 	w.rr.Reset(r)
+	bad := 0
 	for {
 		raw, err := w.rr.Next()
 		if errors.Is(err, io.EOF) {
@@ -207,6 +213,11 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 				return err
 			}
 			w.stats.addError(Error{Object: o.Name, Offset: se.Offset, Line: se.Line, Msg: se.Msg})
+			if bad++; bad == maxObjectErrors && !se.Fatal {
+				w.stats.addError(Error{Object: o.Name, Offset: se.Offset, Line: se.Line,
+					Msg: fmt.Sprintf("%d errors: not CloudTrail JSON, rest of the object skipped", bad)})
+				break
+			}
 			if se.Fatal {
 				break
 			}

@@ -282,6 +282,22 @@ func TestFileSourceLinks(t *testing.T) {
 	checkLayout(t, l, readAll(t, []Source{FileSource{Path: root}}, root+string(filepath.Separator), 2))
 }
 
+func TestObjectWithTooManyErrorsIsAbandoned(t *testing.T) {
+	junk := strings.Repeat("not json\n", 500) + "{\"eventID\":\"late\"}\n"
+	src, err := Open("-", Options{Stdin: strings.NewReader(junk)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := readAll(t, []Source{src}, "", 1)
+	if r.stats.ErrorCount != maxObjectErrors+1 || len(r.events) != 0 {
+		t.Fatalf("%d errors, events %v; want %d errors and the object abandoned", r.stats.ErrorCount, r.events, maxObjectErrors+1)
+	}
+	last := r.stats.Errors[len(r.stats.Errors)-1]
+	if last.Line != maxObjectErrors || !strings.Contains(last.Msg, "rest of the object skipped") {
+		t.Errorf("last error = %+v", last)
+	}
+}
+
 func TestStdin(t *testing.T) {
 	data, ids := logFile("in", 3)
 	src, err := Open("-", Options{Stdin: bytes.NewReader(gz(t, data))})
