@@ -32,6 +32,10 @@ func DecodeAll(data []byte) (recs []*Record, skipped int, err error) {
 		}
 		if err != nil {
 			errs = append(errs, err)
+			var se *SyntaxError
+			if errors.As(err, &se) && se.Fatal {
+				break
+			}
 			continue
 		}
 		rec, err := Decode(raw)

@@ -112,6 +112,15 @@ func (s *Scanner) InRecords() bool { return s.inRecord }
 // It returns io.EOF at the end of the stream. A *SyntaxError describes bad
 // input; unless it is Fatal, call Next again to go on with the rest.
 func (s *Scanner) Next() ([]byte, error) {
+	raw, err := s.next()
+	var se *SyntaxError
+	if errors.As(err, &se) && se.Fatal {
+		s.done, s.queue = true, s.queue[:0] // the stream is over
+	}
+	return raw, err
+}
+
+func (s *Scanner) next() ([]byte, error) {
 	for !s.done || len(s.queue) > 0 {
 		if len(s.queue) > 0 {
 			q := s.queue[0]

@@ -157,6 +157,24 @@ func TestScannerReadError(t *testing.T) {
 	}
 }
 
+func TestScannerReadErrorBetweenValues(t *testing.T) {
+	r := io.MultiReader(strings.NewReader("{\"a\":1}\n"), iotest.ErrReader(errors.New("connection reset")))
+	s := NewScanner(r)
+	if raw, err := s.Next(); err != nil || string(raw) != `{"a":1}` {
+		t.Fatalf("first: %q %v", raw, err)
+	}
+	_, err := s.Next()
+	var se *SyntaxError
+	if !errors.As(err, &se) || !se.Fatal || !strings.Contains(se.Msg, "connection reset") {
+		t.Fatalf("second: %v, want a fatal read error", err)
+	}
+	for range 3 {
+		if _, err := s.Next(); err != io.EOF {
+			t.Fatalf("after a fatal error: %v, want io.EOF", err)
+		}
+	}
+}
+
 func TestScannerLargeRecordAndReuse(t *testing.T) {
 	big := `{"k":"` + strings.Repeat(`ab\"`, 200_000) + `"}`
 	in := `{"Records":[` + big + `,` + big + `]}`
