@@ -169,3 +169,16 @@ func (r *Record) KeyARNs() []string {
 func isKeyARN(s string) bool {
 	return strings.HasPrefix(s, "arn:") && strings.Contains(s, ":kms:") && strings.Contains(s, ":key/")
 }
+
+// RequestParameters returns requestParameters as decoded, or nil when it
+// is missing, null or not an object (alerts carry it as is).
+func (r *Record) RequestParameters() map[string]any {
+	m, _ := r.Fields["requestParameters"].(map[string]any)
+	return m
+}
+
+// ResponseElements returns responseElements as decoded, or nil.
+func (r *Record) ResponseElements() map[string]any {
+	m, _ := r.Fields["responseElements"].(map[string]any)
+	return m
+}

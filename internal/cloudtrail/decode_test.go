@@ -225,6 +225,20 @@ func TestAccessorsOnIrregularRecords(t *testing.T) {
 	}
 }
 
+func TestRequestParametersAndResponseElements(t *testing.T) {
+	r, err := Decode([]byte(`{"requestParameters":{"keyId":"k","pendingWindowInDays":7},"responseElements":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"keyId": "k", "pendingWindowInDays": json.Number("7")}
+	if diff := cmp.Diff(want, r.RequestParameters()); diff != "" {
+		t.Errorf("RequestParameters (-want +got):\n%s", diff)
+	}
+	if r.ResponseElements() != nil {
+		t.Errorf("ResponseElements = %v, want nil for null", r.ResponseElements())
+	}
+}
+
 func TestDecodeKeepsNumbersExact(t *testing.T) {
 	r, err := Decode([]byte(`{"requestParameters":{"pendingWindowInDays":7,"big":12345678901234567890}}`))
 	if err != nil {
