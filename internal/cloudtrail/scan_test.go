@@ -169,7 +169,7 @@ func TestScannerReadErrorBetweenValues(t *testing.T) {
 		t.Fatalf("second: %v, want a fatal read error", err)
 	}
 	for range 3 {
-		if _, err := s.Next(); err != io.EOF {
+		if _, err := s.Next(); !errors.Is(err, io.EOF) {
 			t.Fatalf("after a fatal error: %v, want io.EOF", err)
 		}
 	}
