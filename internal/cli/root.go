@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -25,9 +25,10 @@ type app struct {
 }
 
 // Run executes the kmsguard command line with args (without the program
-// name) and returns the process exit code.
+// name), reading "-" inputs from the process's standard input, and returns
+// the process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return RunWithStdin(ctx, args, strings.NewReader(""), stdout, stderr)
+	return RunWithStdin(ctx, args, os.Stdin, stdout, stderr)
 }
 
 // RunWithStdin is Run with an explicit standard input, for commands that
