@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -67,5 +68,32 @@ func TestIsTerminal(t *testing.T) {
 	defer func() { _ = f.Close() }()
 	if IsTerminal(f) {
 		t.Error("a regular file is not a terminal")
+	}
+}
+
+// A FIFO stands for /dev/null and pipes: WriteOutput must write into it, not
+// rename a temp file over it (which once turned /dev/null into a file).
+func TestWriteOutputKeepsSpecialFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- string(b)
+	}()
+	if err := WriteOutput(fifo, io.Discard, func(w io.Writer) error {
+		_, err := io.WriteString(w, "report")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s != "report" {
+		t.Errorf("reader got %q, want %q", s, "report")
+	}
+	st, err := os.Lstat(fifo)
+	if err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: mode %v, err %v", st.Mode(), err)
 	}
 }
