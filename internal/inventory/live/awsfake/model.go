@@ -49,6 +49,9 @@ type Key struct {
 	MultiRegion      bool
 	Policy           string
 	RotationEnabled  bool
+	// RotationPeriodDays is the rotation period GetKeyRotationStatus
+	// reports for a key with rotation enabled; 0 means 365.
+	RotationPeriodDays int
 	Grants           []Grant
 	Tags             []Tag
 }
