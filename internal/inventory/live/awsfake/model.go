@@ -52,8 +52,8 @@ type Key struct {
 	// RotationPeriodDays is the rotation period GetKeyRotationStatus
 	// reports for a key with rotation enabled; 0 means 365.
 	RotationPeriodDays int
-	Grants           []Grant
-	Tags             []Tag
+	Grants             []Grant
+	Tags               []Tag
 }
 
 // Grant is a KMS grant.
