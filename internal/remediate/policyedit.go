@@ -123,7 +123,7 @@ func editPolicy(text string, arn keyARN, edits []Edit, opts Options) (string, []
 // management and destruction.
 func probeActions() []string {
 	return []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:Sign",
-	"kms:CreateGrant", "kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"}
+		"kms:CreateGrant", "kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"}
 }
 
 // identityKeys are the condition keys that say who the caller is; an
@@ -132,7 +132,7 @@ func probeActions() []string {
 // for example, pins nothing).
 func identityKeys() []string {
 	return []string{"kms:calleraccount", "aws:principalaccount", "aws:principalarn", "aws:sourceaccount",
-	"aws:principalorgid", "aws:principalorgpaths", "aws:sourceowner", "aws:userid", "aws:username", "aws:sourcearn"}
+		"aws:principalorgid", "aws:principalorgpaths", "aws:sourceowner", "aws:userid", "aws:username", "aws:sourcearn"}
 }
 
 // allowsOutsider reports whether statement st alone allows caller (of
