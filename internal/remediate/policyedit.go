@@ -275,10 +275,12 @@ func checkManageable(text string, arn keyARN, opts Options) (string, error) {
 			}
 		}
 	}
+	checked := 0
 	for _, c := range candidates {
 		if c != root && (exists == nil || !exists(c)) {
 			continue
 		}
+		checked++
 		acct := accountOf(c)
 		ctx := policy.Context{"aws:PrincipalArn": {c}, "aws:PrincipalAccount": {acct}, "kms:CallerAccount": {acct}}
 		d := p.Evaluate(policy.Request{Principal: policy.RequestPrincipal{ID: c, Account: acct}, Action: "kms:PutKeyPolicy", Resource: key, Context: ctx})
@@ -289,5 +291,7 @@ func checkManageable(text string, arn keyARN, opts Options) (string, error) {
 			return c, nil
 		}
 	}
-	return "", fmt.Errorf("refused: after this change no principal could call kms:PutKeyPolicy on the key (checked the account root %s and %d named principal(s)); the key would be locked out", root, len(candidates)-1)
+	return "", fmt.Errorf("after this change no principal could call kms:PutKeyPolicy on the key, so it would be locked out "+
+		"(checked the account root %s and %d named or break-glass principal(s) known to exist; %d more are named but not known to exist)",
+		root, checked-1, len(candidates)-checked)
 }

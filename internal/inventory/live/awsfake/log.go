@@ -25,3 +25,8 @@ func (s *Server) Mutate(fn func()) {
 	defer s.state.Unlock()
 	fn()
 }
+
+// Accounts returns the fake's accounts, whose state the mutating operations
+// change. Read or change them only inside Mutate or when no request is in
+// flight.
+func (s *Server) Accounts() []*Account { return s.cfg.Accounts }
