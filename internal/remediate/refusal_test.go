@@ -1,0 +1,164 @@
+package remediate_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kmsguard/kmsguard/internal/remediate"
+)
+
+func only(in remediate.Inputs, ids ...string) remediate.Inputs {
+	var out remediate.Inputs
+	for _, is := range in.Issues {
+		if slices.Contains(ids, is.ResourceID[strings.LastIndex(is.ResourceID, "/")+1:]) {
+			out.Issues = append(out.Issues, is)
+		}
+	}
+	return out
+}
+
+func actionFor(t *testing.T, p remediate.Plan, id string) remediate.Action {
+	t.Helper()
+	for _, a := range p.Actions {
+		if strings.HasSuffix(a.KeyARN, id) {
+			return a
+		}
+	}
+	t.Fatalf("no action for %s", id)
+	return remediate.Action{}
+}
+
+func opsOn(t *testing.T, f *fake, id string) []string {
+	var ops []string
+	for _, w := range f.writes(t) {
+		if strings.HasSuffix(w["KeyId"].(string), id) {
+			ops = append(ops, w["_op"].(string))
+		}
+	}
+	return ops
+}
+
+func TestApplyRefusesPolicyChangedSincePlan(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, testConfig)
+	plan := remediate.MakePlan(ctx, f.clients(t), only(issues(), idPublic, idNoRoot), opts)
+	f.srv.Mutate(func() {
+		k := f.key(idPublic)
+		k.Policy = strings.Replace(k.Policy, `"kms:DescribeKey"`, `"kms:DescribeKey","kms:Encrypt"`, 1)
+	})
+	sum := remediate.Apply(ctx, f.clients(t), &plan, opts, nil)
+	a := actionFor(t, plan, idPublic)
+	if a.Result.Status != remediate.StatusRefused || a.Result.Detail != "policy changed since the plan was made; re-run" {
+		t.Errorf("result = %+v", a.Result)
+	}
+	if ops := opsOn(t, f, idPublic); len(ops) != 0 {
+		t.Errorf("wrote to the changed key: %v", ops)
+	}
+	if sum.Done != 1 || sum.Refused != 1 {
+		t.Errorf("summary = %+v, want the other action done", sum)
+	}
+}
+
+func TestDeletionProtectionNeedsBreakGlass(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, "version: 1\n")
+	plan := remediate.MakePlan(ctx, f.clients(t), only(issues(), idProtect), opts)
+	a := actionFor(t, plan, idProtect)
+	if a.Status != remediate.StatusRefused || !strings.Contains(a.Reason, "break-glass") {
+		t.Errorf("action = %s: %s", a.Status, a.Reason)
+	}
+	remediate.Apply(ctx, f.clients(t), &plan, opts, nil)
+	if ops := opsOn(t, f, idProtect); len(ops) != 0 {
+		t.Errorf("wrote: %v", ops)
+	}
+}
+
+func TestLockoutRefusedAtApplyToo(t *testing.T) {
+	// A plan edited by hand (JSON) to remove the root statement is refused
+	// when applied, not only when planned.
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, testConfig)
+	plan := remediate.MakePlan(ctx, f.clients(t), only(issues(), idProtect), opts)
+	a := &plan.Actions[0]
+	a.PolicyAfter = `{"Version":"2012-10-17","Statement":[{"Sid":"Admins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Gone"},"Action":"kms:*","Resource":"*"}]}`
+	remediate.Apply(ctx, f.clients(t), &plan, opts, nil)
+	if a.Result.Status != remediate.StatusRefused || !strings.Contains(a.Result.Detail, "locked out") {
+		t.Errorf("result = %+v", a.Result)
+	}
+	if ops := opsOn(t, f, idProtect); len(ops) != 0 {
+		t.Errorf("wrote: %v", ops)
+	}
+}
+
+func TestAccessDeniedOnOneActionOthersProceed(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, testConfig)
+	f.srv.Mutate(func() { f.deny["EnableKeyRotation "+idNoRot] = true })
+	plan := remediate.MakePlan(ctx, f.clients(t), only(issues(), idDeleted, idNoRot, idGrants), opts)
+	sum := remediate.Apply(ctx, f.clients(t), &plan, opts, nil)
+	a := actionFor(t, plan, idNoRot)
+	if a.Result.Status != remediate.StatusFailed || !strings.Contains(a.Result.Detail, "AccessDeniedException") {
+		t.Errorf("result = %+v", a.Result)
+	}
+	if sum.Done != 2 || sum.Failed != 1 {
+		t.Errorf("summary = %+v", sum)
+	}
+}
+
+func TestAlreadyDoneOutOfBandIsSkipped(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, testConfig)
+	plan := remediate.MakePlan(ctx, f.clients(t), only(issues(), idDeleted, idGrants, idNoRoot), opts)
+	// Someone fixes things between plan and apply.
+	f.srv.Mutate(func() {
+		f.key(idDeleted).State = "Enabled"
+		f.key(idGrants).Grants = nil
+	})
+	sum := remediate.Apply(ctx, f.clients(t), &plan, opts, nil)
+	if sum.AlreadyDone != 2 || sum.Done != 1 {
+		t.Errorf("summary = %+v", sum)
+	}
+	if ops := opsOn(t, f, idDeleted); len(ops) != 0 {
+		t.Errorf("wrote to the fixed key: %v", ops)
+	}
+	// The policy written is then already the planned one.
+	again := plan
+	again.Actions = slices.Clone(plan.Actions)
+	sum = remediate.Apply(ctx, f.clients(t), &again, opts, nil)
+	if a := actionFor(t, again, idNoRoot); a.Result.Status != remediate.StatusAlreadyDone {
+		t.Errorf("re-applied policy result = %+v", a.Result)
+	}
+}
+
+func TestKeepDisabled(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, testConfig)
+	opts.KeepDisabled = true
+	plan := remediate.MakePlan(ctx, f.clients(t), only(issues(), idDeleted), opts)
+	remediate.Apply(ctx, f.clients(t), &plan, opts, nil)
+	if ops := opsOn(t, f, idDeleted); !slices.Equal(ops, []string{"CancelKeyDeletion"}) {
+		t.Errorf("calls = %v", ops)
+	}
+	f.srv.Mutate(func() {
+		if s := f.key(idDeleted).State; s != "Disabled" {
+			t.Errorf("state = %s", s)
+		}
+	})
+}
+
+func TestEnableKeyRefusedWhilePendingDeletion(t *testing.T) {
+	f := newFake(t)
+	in := remediate.Inputs{Issues: []remediate.Issue{{Source: "alert", EventName: "DisableKey", ResourceID: arn(idDeleted)}}}
+	plan := remediate.MakePlan(context.Background(), f.clients(t), in, testOptions(t, testConfig))
+	if a := plan.Actions[0]; a.Status != remediate.StatusRefused || !strings.Contains(a.Reason, "scheduled for deletion") {
+		t.Errorf("action = %s: %s", a.Status, a.Reason)
+	}
+}
