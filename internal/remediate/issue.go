@@ -127,7 +127,7 @@ func ReadAlerts(r io.Reader, name string) (Inputs, error) {
 		}
 		for _, k := range a.KeyARNs {
 			is := base
-			is.ResourceID = k
+			is.ResourceID = cmpOr(k, "(empty key ARN in the alert)")
 			in.Issues = append(in.Issues, is)
 		}
 	}
@@ -148,7 +148,11 @@ func decodeStrictTop(r io.Reader, v any) error {
 		case asErr(err, &se):
 			return fmt.Errorf("invalid JSON at offset %d: %v", se.Offset, err)
 		case asErr(err, &te):
-			return fmt.Errorf("at %s (offset %d): %v", te.Field, te.Offset, err)
+			field := strings.ReplaceAll(te.Field, ".Finding.", ".")
+			if field == "" {
+				field = "the top level"
+			}
+			return fmt.Errorf("at %s (offset %d): %s where %s was expected", field, te.Offset, te.Value, te.Type)
 		}
 		return fmt.Errorf("invalid JSON: %v", err)
 	}
