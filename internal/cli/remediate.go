@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -26,6 +27,7 @@ type remediateFlags struct {
 	keepDisabled, lockPolicy           bool
 	rotationDays                       int
 	profile, region                    string
+	asOf                               string
 }
 
 func newRemediateCmd(a *app) *cobra.Command {
@@ -65,6 +67,7 @@ confirmation, 3 some actions were refused or failed. See docs/remediate.md.`,
 	fl.BoolVar(&f.lockPolicy, "lock-policy", false, "deletion protection also denies PutKeyPolicy to all but the break-glass principals")
 	fl.IntVar(&f.rotationDays, "rotation-days", 0, "rotation period for KMS.4 (default: the configured maxRotationPeriodDays, else 365)")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
+	fl.StringVar(&f.asOf, "as-of", "", "with --snapshot: evaluate time-dependent controls (days until deletion) as of this RFC 3339 time (default now)")
 	fl.StringVar(&f.region, "region", "", "region for keys whose ARN names none (default from AWS_REGION or the profile)")
 	return cmd
 }
@@ -184,7 +187,21 @@ func remediateInputs(ctx context.Context, a *app, f remediateFlags, opts *remedi
 		for _, p := range problems {
 			all.Skipped = append(all.Skipped, fmt.Sprintf("snapshot: %s: %s", p.File, p.Reason))
 		}
-		res := controls.Run(controls.CheckContext{Config: opts.Config}, controls.Catalogue(), accts)
+		cc := controls.CheckContext{Config: opts.Config}
+		if f.asOf != "" {
+			t, err := time.Parse(time.RFC3339, f.asOf)
+			if err != nil {
+				return all, usageErrorf("--as-of %q: want an RFC 3339 time such as 2026-11-24T00:00:00Z", f.asOf)
+			}
+			cc.Now = t
+		}
+		// With --control, run only those controls, so what is listed as
+		// not remediated is about them too.
+		cat := controls.Catalogue()
+		if len(f.controls) > 0 {
+			cat = slices.DeleteFunc(cat, func(c controls.Control) bool { return !slices.Contains(f.controls, c.ID) })
+		}
+		res := controls.Run(cc, cat, accts)
 		add(remediate.FromFindings(res.Findings))
 		opts.PrincipalExists = principalsIn(accts)
 	}
