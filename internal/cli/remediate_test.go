@@ -161,7 +161,9 @@ func TestRemediateApplyNeedsConfirmation(t *testing.T) {
 
 func TestRemediateApplyYes(t *testing.T) {
 	denied := "69800d7b-1c1b-4af0-8254-8fbe7f311d81"
-	srv := demoAWS(t, func(op, key string) bool { return op == "PutKeyPolicy" && key == "arn:aws:kms:us-east-1:111122223333:key/"+denied })
+	srv := demoAWS(t, func(op, key string) bool {
+		return op == "PutKeyPolicy" && key == "arn:aws:kms:us-east-1:111122223333:key/"+denied
+	})
 	code, stdout, stderr := runCLI(t, "", "--log-level", "info", "remediate", "--findings", "testdata/remediate/demo-findings.json",
 		"--config", demoConfig, "--apply", "--yes")
 	if code != ExitPartial {
