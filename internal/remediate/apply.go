@@ -52,7 +52,11 @@ func Apply(ctx context.Context, clients Clients, plan *Plan, opts Options, log *
 			}
 			a.Result = applyAction(ctx, c, a, opts)
 		}
-		log.Info("remediation action", "id", a.ID, "kind", a.Kind, "key", a.KeyARN,
+		level := slog.LevelInfo
+		if a.Result.Status == StatusFailed || a.Result.Status == StatusRefused {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "remediation action", "id", a.ID, "kind", a.Kind, "key", a.KeyARN,
 			"status", a.Result.Status, "called", strings.Join(a.Result.Called, ","), "detail", a.Result.Detail)
 		switch a.Result.Status {
 		case StatusDone:

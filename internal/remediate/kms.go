@@ -26,6 +26,8 @@ type Clients func(ctx context.Context, region string) (KMS, error)
 type KeyInfo struct {
 	State   string // Enabled, Disabled, PendingDeletion, ...
 	Manager string // CUSTOMER or AWS
+	KeySpec string // SYMMETRIC_DEFAULT, RSA_2048, ...
+	Origin  string // AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE
 }
 
 // RotationInfo is GetKeyRotationStatus.

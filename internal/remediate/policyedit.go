@@ -19,6 +19,15 @@ func planPolicy(ctx context.Context, c KMS, a *Action, opts Options) {
 		a.Status, a.Reason = StatusRefused, "deletion protection needs break-glass principals (allowlist.breakGlass in kmsguard.yaml): without one the key could never be deleted on purpose"
 		return
 	}
+	info, err := c.DescribeKey(ctx, a.KeyARN)
+	if err != nil {
+		a.Status, a.Reason = StatusRefused, "cannot read the key (DescribeKey): "+err.Error()
+		return
+	}
+	if info.Manager == "AWS" {
+		a.Status, a.Reason = StatusRefused, "AWS-managed key: AWS owns its key policy, which cannot be changed"
+		return
+	}
 	before, err := c.GetKeyPolicy(ctx, a.KeyARN)
 	if err != nil {
 		a.Status, a.Reason = StatusRefused, "cannot read the key policy (GetKeyPolicy): "+err.Error()

@@ -98,7 +98,8 @@ func (c client) DescribeKey(ctx context.Context, key string) (remediate.KeyInfo,
 	if out.KeyMetadata == nil {
 		return remediate.KeyInfo{}, fmt.Errorf("DescribeKey returned no KeyMetadata")
 	}
-	return remediate.KeyInfo{State: string(out.KeyMetadata.KeyState), Manager: string(out.KeyMetadata.KeyManager)}, nil
+	md := out.KeyMetadata
+	return remediate.KeyInfo{State: string(md.KeyState), Manager: string(md.KeyManager), KeySpec: string(md.KeySpec), Origin: string(md.Origin)}, nil
 }
 
 func (c client) GetKeyPolicy(ctx context.Context, key string) (string, error) {
