@@ -27,7 +27,7 @@ type remediateFlags struct {
 	keepDisabled, lockPolicy           bool
 	rotationDays                       int
 	profile, region                    string
-	asOf                               string
+	now                                string
 }
 
 func newRemediateCmd(a *app) *cobra.Command {
@@ -67,7 +67,8 @@ confirmation, 3 some actions were refused or failed. See docs/remediate.md.`,
 	fl.BoolVar(&f.lockPolicy, "lock-policy", false, "deletion protection also denies PutKeyPolicy to all but the break-glass principals")
 	fl.IntVar(&f.rotationDays, "rotation-days", 0, "rotation period for KMS.4 (default: the configured maxRotationPeriodDays, else 365)")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared config profile")
-	fl.StringVar(&f.asOf, "as-of", "", "with --snapshot: evaluate time-dependent controls (days until deletion) as of this RFC 3339 time (default now)")
+	fl.StringVar(&f.now, "now", "", "with --snapshot: evaluate as if the time were this RFC 3339 instant (deterministic day counts; for tests)")
+	_ = fl.MarkHidden("now")
 	fl.StringVar(&f.region, "region", "", "region for keys whose ARN names none (default from AWS_REGION or the profile)")
 	return cmd
 }
@@ -188,10 +189,10 @@ func remediateInputs(ctx context.Context, a *app, f remediateFlags, opts *remedi
 			all.Skipped = append(all.Skipped, fmt.Sprintf("snapshot: %s: %s", p.File, p.Reason))
 		}
 		cc := controls.CheckContext{Config: opts.Config}
-		if f.asOf != "" {
-			t, err := time.Parse(time.RFC3339, f.asOf)
+		if f.now != "" {
+			t, err := time.Parse(time.RFC3339, f.now)
 			if err != nil {
-				return all, usageErrorf("--as-of %q: want an RFC 3339 time such as 2026-11-24T00:00:00Z", f.asOf)
+				return all, usageErrorf("--now %q: want an RFC 3339 time such as 2026-11-24T00:00:00Z", f.now)
 			}
 			cc.Now = t
 		}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,11 +15,9 @@ import (
 	"github.com/kmsguard/kmsguard/internal/inventory/live/awsfake"
 )
 
-var updateRemediate = flag.Bool("update-remediate", false, "rewrite the remediate golden files")
-
 const (
-	demoSnapshot = "../../examples/demo-snapshot"
-	demoConfig   = "../../examples/kmsguard.yaml"
+	remDemoSnapshot = "../../examples/demo-snapshot"
+	remDemoConfig   = "../../examples/kmsguard.yaml"
 )
 
 // demoAWS serves the demo snapshot's keys (state, policy, rotation, grants)
@@ -28,7 +25,7 @@ const (
 // read the same data live, and points the SDK's default chain at it.
 func demoAWS(t *testing.T, deny func(op, key string) bool) *awsfake.Server {
 	t.Helper()
-	accts, _, err := inventory.LoadDir(context.Background(), demoSnapshot, inventory.LoadOptions{})
+	accts, _, err := inventory.LoadDir(context.Background(), remDemoSnapshot, inventory.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,9 +93,9 @@ func mutating(srv *awsfake.Server) []awsfake.Request {
 }
 
 func TestRemediatePlanGolden(t *testing.T) {
-	snapshotArgs := []string{"remediate", "--snapshot", demoSnapshot, "--config", demoConfig, "--as-of", "2026-11-24T03:00:00Z",
+	snapshotArgs := []string{"remediate", "--snapshot", remDemoSnapshot, "--config", remDemoConfig, "--now", "2026-11-20T09:30:00Z",
 		"--control", "KMS.3", "--control", "KMS.4", "--control", "KMS.GRANT.1"}
-	findingsArgs := []string{"remediate", "--findings", "testdata/remediate/demo-findings.json", "--config", demoConfig}
+	findingsArgs := []string{"remediate", "--findings", "testdata/remediate/demo-findings.json", "--config", remDemoConfig}
 	alertsArgs := []string{"remediate", "--alerts", "testdata/remediate/demo-alerts.json"}
 	tests := []struct {
 		name   string
@@ -126,14 +123,14 @@ func TestRemediatePlanGolden(t *testing.T) {
 				t.Errorf("output is not JSON")
 			}
 			path := filepath.Join("testdata", "remediate", tt.golden)
-			if *updateRemediate {
+			if *update {
 				if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test -run TestRemediatePlanGolden -update-remediate)", err)
+				t.Fatalf("%v (run go test -run TestRemediatePlanGolden -update)", err)
 			}
 			if diff := cmp.Diff(string(want), stdout); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", tt.golden, diff)
@@ -165,7 +162,7 @@ func TestRemediateApplyYes(t *testing.T) {
 		return op == "PutKeyPolicy" && key == "arn:aws:kms:us-east-1:111122223333:key/"+denied
 	})
 	code, stdout, stderr := runCLI(t, "", "--log-level", "info", "remediate", "--findings", "testdata/remediate/demo-findings.json",
-		"--config", demoConfig, "--apply", "--yes")
+		"--config", remDemoConfig, "--apply", "--yes")
 	if code != ExitPartial {
 		t.Errorf("exit %d, want %d (stderr %s)", code, ExitPartial, stderr)
 	}
@@ -215,7 +212,7 @@ func TestRemediateUsageErrors(t *testing.T) {
 		{name: "missing file", args: []string{"--findings", "testdata/remediate/missing.json"}, wantErr: "no such file"},
 		{name: "not a report", args: []string{"--findings", "testdata/remediate/demo-alerts.json"}, wantErr: `no "findings" array`},
 		{name: "extra argument", args: []string{"x"}, wantErr: "unknown command"},
-		{name: "bad as-of", args: []string{"--snapshot", demoSnapshot, "--as-of", "yesterday"}, wantErr: "--as-of"},
+		{name: "bad now", args: []string{"--snapshot", remDemoSnapshot, "--now", "yesterday"}, wantErr: "--now"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
