@@ -117,7 +117,7 @@ type group struct {
 // other), a cancelled deletion re-enables the key so it absorbs enable-key,
 // and unsupported issues become manual actions.
 func groupIssues(issues []Issue) []*group {
-	fixes, alertFixes := ControlFixes(), AlertFixes()
+	fixes, alertFixes, ruleFixes := ControlFixes(), AlertFixes(), AlertRuleFixes()
 	var groups []*group
 	find := func(kind Kind, key string) *group {
 		for _, g := range groups {
@@ -133,7 +133,9 @@ func groupIssues(issues []Issue) []*group {
 		var fix Fix
 		var ok bool
 		if is.Source == "alert" {
-			fix, ok = alertFixes[is.EventName]
+			if fix, ok = ruleFixes[is.RuleID]; !ok {
+				fix, ok = alertFixes[is.EventName]
+			}
 		} else {
 			fix, ok = fixes[is.ControlID]
 		}
@@ -144,8 +146,10 @@ func groupIssues(issues []Issue) []*group {
 		}
 		g := find(fix.Kind, is.ResourceID)
 		g.issues = append(g.issues, is)
-		if fix.Edit != "" && !slices.Contains(g.edits, fix.Edit) {
-			g.edits = append(g.edits, fix.Edit)
+		for _, e := range fix.Edits {
+			if !slices.Contains(g.edits, e) {
+				g.edits = append(g.edits, e)
+			}
 		}
 	}
 	// A cancelled deletion re-enables the key: merge enable-key into it.

@@ -26,10 +26,10 @@ const (
 )
 
 // Fix is how one control's failure is remediated: an action kind and, for
-// key-policy actions, the edit.
+// key-policy actions, the edits.
 type Fix struct {
-	Kind Kind
-	Edit Edit
+	Kind  Kind
+	Edits []Edit
 }
 
 // ControlFixes is the one table from control id to remediation. A control
@@ -39,12 +39,25 @@ func ControlFixes() map[string]Fix {
 	return map[string]Fix{
 		"KMS.3":           {Kind: KindCancelDeletion},
 		"KMS.4":           {Kind: KindEnableRotation},
-		"KMS.5":           {Kind: KindKeyPolicy, Edit: EditRemovePublic},
-		"KMSGUARD-XA-1":   {Kind: KindKeyPolicy, Edit: EditRemoveCrossAccount},
-		"IAM-KMS-1":       {Kind: KindKeyPolicy, Edit: EditAddRootAccess},
-		"KMSGUARD-LOCK-1": {Kind: KindKeyPolicy, Edit: EditAddRootAccess},
-		"KMSGUARD-DP-1":   {Kind: KindKeyPolicy, Edit: EditAddDeletionProtection},
+		"KMS.5":           {Kind: KindKeyPolicy, Edits: []Edit{EditRemovePublic}},
+		"KMSGUARD-XA-1":   {Kind: KindKeyPolicy, Edits: []Edit{EditRemoveCrossAccount}},
+		"IAM-KMS-1":       {Kind: KindKeyPolicy, Edits: []Edit{EditAddRootAccess}},
+		"KMSGUARD-LOCK-1": {Kind: KindKeyPolicy, Edits: []Edit{EditAddRootAccess}},
+		"KMSGUARD-DP-1":   {Kind: KindKeyPolicy, Edits: []Edit{EditAddDeletionProtection}},
 		"KMS.GRANT.1":     {Kind: KindRevokeGrants},
+	}
+}
+
+// AlertRuleFixes maps detection rule ids (internal/detect/rules) to the
+// action that undoes what the rule saw; it is consulted before AlertFixes.
+// The live state is re-evaluated, so an action whose goal already holds
+// (the policy was reverted, the grant retired) is reported as already done.
+func AlertRuleFixes() map[string]Fix {
+	return map[string]Fix{
+		// AWS KMS Key Policy Opens the Key to Everyone or Another Account
+		"66cbb2f4-017b-448d-bc7f-7e95fe7c8b80": {Kind: KindKeyPolicy, Edits: []Edit{EditRemovePublic, EditRemoveCrossAccount}},
+		// AWS KMS Grant to Another Account or Passing On CreateGrant
+		"0e20847c-10e1-44b5-b85e-c3edd800848e": {Kind: KindRevokeGrants},
 	}
 }
 
