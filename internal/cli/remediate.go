@@ -119,8 +119,17 @@ func runRemediate(ctx context.Context, a *app, f remediateFlags) error {
 			n++
 		}
 	}
-	if n > 0 && !f.yes && !confirm(a.stdin, a.stderr, n) {
-		return usageErrorf("not confirmed: nothing was changed")
+	if n > 0 && !f.yes {
+		if f.format == "json" {
+			// The JSON goes to stdout after applying; the person confirming
+			// reads the plan on the terminal first.
+			if err := remediate.WriteText(a.stderr, plan); err != nil {
+				return err
+			}
+		}
+		if !confirm(a.stdin, a.stderr, n) {
+			return usageErrorf("not confirmed: nothing was changed")
+		}
 	}
 	sum := remediate.Apply(ctx, clients, &plan, opts, a.logger)
 	if f.format == "json" {

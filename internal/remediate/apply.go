@@ -89,11 +89,15 @@ func applyAction(ctx context.Context, c KMS, a *Action, opts Options) *Result {
 			r.Status, r.Detail = status, reason
 			return r
 		}
+		// Only calls that were reviewed in the plan are made.
 		for _, call := range calls {
-			// Only calls that were reviewed in the plan are made.
 			if !slices.ContainsFunc(a.Calls, func(p Call) bool { return p.Operation == call.Operation }) {
-				continue
+				r.Status = StatusRefused
+				r.Detail = "the key's state changed since the plan was made (now " + info.State + ", needing " + call.Operation + "); re-run"
+				return r
 			}
+		}
+		for _, call := range calls {
 			var err error
 			if call.Operation == "CancelKeyDeletion" {
 				err = c.CancelKeyDeletion(ctx, a.KeyARN)

@@ -130,15 +130,7 @@ func groupIssues(issues []Issue) []*group {
 		return g
 	}
 	for _, is := range issues {
-		var fix Fix
-		var ok bool
-		if is.Source == "alert" {
-			if fix, ok = ruleFixes[is.RuleID]; !ok {
-				fix, ok = alertFixes[is.EventName]
-			}
-		} else {
-			fix, ok = fixes[is.ControlID]
-		}
+		fix, ok := fixFor(is, fixes, alertFixes, ruleFixes)
 		if !ok || !isKeyARN(is.ResourceID) {
 			g := &group{kind: KindManual, key: is.ResourceID, issues: []Issue{is}}
 			groups = append(groups, g)
@@ -175,6 +167,41 @@ func groupIssues(issues []Issue) []*group {
 	return kept
 }
 
+// fixFor looks an issue up in the tables: alerts by rule id, then by event
+// name; findings by control id.
+func fixFor(is Issue, fixes, alertFixes, ruleFixes map[string]Fix) (Fix, bool) {
+	if is.Source != "alert" {
+		f, ok := fixes[is.ControlID]
+		return f, ok
+	}
+	if f, ok := ruleFixes[is.RuleID]; ok {
+		return f, true
+	}
+	f, ok := alertFixes[is.EventName]
+	return f, ok
+}
+
+// splitDeletionProtection takes the deletion-protection edit out of a
+// key-policy group when no break-glass principal is configured, so that it
+// is refused on its own and the key's other policy fixes still go ahead.
+func splitDeletionProtection(g *group, cfg *config.Config) (refused []Issue) {
+	if g.kind != KindKeyPolicy || !slices.Contains(g.edits, EditAddDeletionProtection) || len(cfg.Allowlist.BreakGlass) > 0 {
+		return nil
+	}
+	fixes, alertFixes, ruleFixes := ControlFixes(), AlertFixes(), AlertRuleFixes()
+	var kept []Issue
+	for _, is := range g.issues {
+		if f, _ := fixFor(is, fixes, alertFixes, ruleFixes); slices.Equal(f.Edits, []Edit{EditAddDeletionProtection}) {
+			refused = append(refused, is)
+		} else {
+			kept = append(kept, is)
+		}
+	}
+	g.issues = kept
+	g.edits = slices.DeleteFunc(g.edits, func(e Edit) bool { return e == EditAddDeletionProtection })
+	return refused
+}
+
 func findGroup(groups []*group, kind Kind, key string) *group {
 	for _, g := range groups {
 		if g.kind == kind && g.key == key {
@@ -198,6 +225,16 @@ func MakePlan(ctx context.Context, clients Clients, in Inputs, opts Options) Pla
 			a.Status, a.Reason = StatusManual, manualReason(g.issues[0])
 			plan.Actions = append(plan.Actions, a)
 			continue
+		}
+		if refused := splitDeletionProtection(g, opts.cfg()); refused != nil {
+			r := a
+			r.Edits, r.Fixes, r.Status = []Edit{EditAddDeletionProtection}, refused, StatusRefused
+			r.Reason = "deletion protection needs break-glass principals (allowlist.breakGlass in kmsguard.yaml): without one the key could never be deleted on purpose"
+			plan.Actions = append(plan.Actions, r)
+			if len(g.edits) == 0 {
+				continue
+			}
+			a.ID, a.Edits, a.Fixes = len(plan.Actions)+1, g.edits, g.issues
 		}
 		client, err := clients(ctx, a.Region)
 		if err != nil {

@@ -15,10 +15,6 @@ import (
 // able to manage the key.
 func planPolicy(ctx context.Context, c KMS, a *Action, opts Options) {
 	arn, _ := parseKeyARN(a.KeyARN)
-	if slices.Contains(a.Edits, EditAddDeletionProtection) && len(opts.cfg().Allowlist.BreakGlass) == 0 {
-		a.Status, a.Reason = StatusRefused, "deletion protection needs break-glass principals (allowlist.breakGlass in kmsguard.yaml): without one the key could never be deleted on purpose"
-		return
-	}
 	info, err := c.DescribeKey(ctx, a.KeyARN)
 	if err != nil {
 		a.Status, a.Reason = StatusRefused, "cannot read the key (DescribeKey): "+err.Error()

@@ -2,9 +2,12 @@ package remediate_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kmsguard/kmsguard/internal/remediate"
 )
@@ -160,5 +163,40 @@ func TestEnableKeyRefusedWhilePendingDeletion(t *testing.T) {
 	plan := remediate.MakePlan(context.Background(), f.clients(t), in, testOptions(t, testConfig))
 	if a := plan.Actions[0]; a.Status != remediate.StatusRefused || !strings.Contains(a.Reason, "scheduled for deletion") {
 		t.Errorf("action = %s: %s", a.Status, a.Reason)
+	}
+}
+
+func TestDeletionProtectionRefusalDoesNotBlockOtherPolicyFixes(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, "version: 1\n")
+	in := remediate.Inputs{Issues: []remediate.Issue{finding("KMSGUARD-DP-1", idPublic), finding("KMS.5", idPublic)}}
+	plan := remediate.MakePlan(ctx, f.clients(t), in, opts)
+	var got []string
+	for _, a := range plan.Actions {
+		got = append(got, fmt.Sprintf("%d %s %v %s %s", a.ID, a.Kind, a.Edits, a.Status, a.Fixes[0].ControlID))
+	}
+	want := []string{
+		"1 key-policy [add-deletion-protection] refused KMSGUARD-DP-1",
+		"2 key-policy [remove-public-statements] planned KMS.5",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyRefusesWhenKeyStateChangedBeyondThePlan(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	opts := testOptions(t, testConfig)
+	in := remediate.Inputs{Issues: []remediate.Issue{{Source: "alert", EventName: "ScheduleKeyDeletion", ResourceID: arn(idDisabled)}}}
+	plan := remediate.MakePlan(ctx, f.clients(t), in, opts) // Disabled: the plan is EnableKey only
+	f.srv.Mutate(func() { f.key(idDisabled).State = "PendingDeletion" })
+	remediate.Apply(ctx, f.clients(t), &plan, opts, nil)
+	if r := plan.Actions[0].Result; r.Status != remediate.StatusRefused || !strings.Contains(r.Detail, "changed since the plan was made (now PendingDeletion") {
+		t.Errorf("result = %+v", r)
+	}
+	if ops := opsOn(t, f, idDisabled); len(ops) != 0 {
+		t.Errorf("calls not in the plan were made: %v", ops)
 	}
 }
