@@ -3,6 +3,7 @@ package remediate
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -145,9 +146,9 @@ func decodeStrictTop(r io.Reader, v any) error {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
-		case asErr(err, &se):
+		case errors.As(err, &se):
 			return fmt.Errorf("invalid JSON at offset %d: %v", se.Offset, err)
-		case asErr(err, &te):
+		case errors.As(err, &te):
 			field := strings.ReplaceAll(te.Field, ".Finding.", ".")
 			if field == "" {
 				field = "the top level"
