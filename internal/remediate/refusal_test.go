@@ -200,3 +200,32 @@ func TestApplyRefusesWhenKeyStateChangedBeyondThePlan(t *testing.T) {
 		t.Errorf("calls not in the plan were made: %v", ops)
 	}
 }
+
+func TestLockPolicyNeedsAKnownBreakGlassPrincipal(t *testing.T) {
+	// With --lock-policy the deletion-protection Deny also denies
+	// PutKeyPolicy to the account root, so only the break-glass role can
+	// manage the key: the change is safe only if that role is known to exist.
+	for _, tt := range []struct {
+		name   string
+		exists func(string) bool
+		want   remediate.Status
+	}{
+		{name: "unknown principals", exists: nil, want: remediate.StatusRefused},
+		{name: "break-glass role exists", exists: func(arn string) bool { return arn == "arn:aws:iam::111122223333:role/BreakGlass" }, want: remediate.StatusPlanned},
+		{name: "another role exists", exists: func(arn string) bool { return arn == "arn:aws:iam::111122223333:role/Other" }, want: remediate.StatusRefused},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			opts := testOptions(t, testConfig)
+			opts.LockPolicy, opts.PrincipalExists = true, tt.exists
+			plan := remediate.MakePlan(context.Background(), f.clients(t), only(issues(), idProtect), opts)
+			a := plan.Actions[0]
+			if a.Status != tt.want {
+				t.Errorf("status = %s (%s), want %s", a.Status, a.Reason, tt.want)
+			}
+			if tt.want == remediate.StatusPlanned && !strings.Contains(a.Reason, "arn:aws:iam::111122223333:role/BreakGlass can still call kms:PutKeyPolicy") {
+				t.Errorf("reason = %s", a.Reason)
+			}
+		})
+	}
+}
