@@ -59,7 +59,7 @@ confirmation, 3 some actions were refused or failed. See docs/remediate.md.`,
 	fl.StringVar(&f.config, "config", "", "kmsguard.yaml (break-glass principals, trusted accounts, KMS.4 period)")
 	fl.StringVar(&f.alerts, "alerts", "", "alerts in JSON (kmsguard detect --format json)")
 	fl.StringArrayVar(&f.controls, "control", nil, "only this control id (or alert rule id or event name); repeatable")
-	fl.StringArrayVar(&f.keys, "key", nil, "only this key ARN; repeatable")
+	fl.StringArrayVar(&f.keys, "key", nil, "only this key (ARN or key id); repeatable")
 	fl.StringVar(&f.format, "format", "text", "output format: text or json")
 	fl.BoolVar(&f.apply, "apply", false, "carry out the plan (asks for confirmation)")
 	fl.BoolVar(&f.yes, "yes", false, "with --apply: do not ask for confirmation")
@@ -245,7 +245,7 @@ func filterIssues(issues []remediate.Issue, ids, keys []string) []remediate.Issu
 		if len(ids) > 0 && !slices.Contains(ids, is.ControlID) && !slices.Contains(ids, is.RuleID) && !slices.Contains(ids, is.EventName) {
 			continue
 		}
-		if len(keys) > 0 && !slices.Contains(keys, is.ResourceID) {
+		if len(keys) > 0 && !slices.ContainsFunc(keys, func(k string) bool { return is.ResourceID == k || strings.HasSuffix(is.ResourceID, ":key/"+k) }) {
 			continue
 		}
 		out = append(out, is)

@@ -108,6 +108,7 @@ func TestRemediatePlanGolden(t *testing.T) {
 		{name: "findings json", args: append(slices.Clone(findingsArgs), "--format", "json"), golden: "findings.json"},
 		{name: "alerts text", args: alertsArgs, golden: "alerts.txt"},
 		{name: "one key only", args: append(slices.Clone(findingsArgs), "--key", "arn:aws:kms:us-east-1:111122223333:key/b39999e9-27a1-4748-89ee-a2ca58d82c7e"), golden: "one-key.txt"},
+		{name: "one key by id", args: append(slices.Clone(findingsArgs), "--key", "b39999e9-27a1-4748-89ee-a2ca58d82c7e"), golden: "one-key.txt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
