@@ -87,6 +87,7 @@ Exit codes:
 		newGuardrailsCmd(a),
 		newAlertsCmd(a),
 		newCollectCmd(a), newPermissionsCmd(a),
+		newRemediateCmd(a),
 	)
 	wrapArgErrors(root)
 	return root

@@ -1,6 +1,7 @@
 package awsfake
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,11 @@ type kmsRequest struct {
 	Limit      int
 	Marker     string
 	PolicyName string
+	// Mutating operations (kms_write.go).
+	GrantId                        string
+	RotationPeriodInDays           *int
+	Policy                         *string
+	BypassPolicyLockoutSafetyCheck bool
 }
 
 type kmsKeyMetadata struct {
@@ -142,7 +148,7 @@ func (s *Server) serveKMSKey(w http.ResponseWriter, c call, req kmsRequest, k *K
 		}
 		out := map[string]any{"KeyRotationEnabled": k.RotationEnabled, "KeyId": arn}
 		if k.RotationEnabled {
-			out["RotationPeriodInDays"] = 365
+			out["RotationPeriodInDays"] = cmp.Or(k.RotationPeriodDays, 365)
 			out["NextRotationDate"] = epochPtr(k.Created.AddDate(1, 0, 0))
 		}
 		writeJSON(w, out)
@@ -186,7 +192,9 @@ func (s *Server) serveKMSKey(w http.ResponseWriter, c call, req kmsRequest, k *K
 		}
 		writeJSON(w, paged("Tags", tags, "Truncated", "NextMarker", next))
 	default:
-		writeJSONError(w, http.StatusBadRequest, "UnknownOperationException", "operation "+c.target+" is not faked")
+		if !s.serveKMSWrite(w, c, req, k) {
+			writeJSONError(w, http.StatusBadRequest, "UnknownOperationException", "operation "+c.target+" is not faked")
+		}
 	}
 }
 

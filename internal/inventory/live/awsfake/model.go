@@ -49,8 +49,11 @@ type Key struct {
 	MultiRegion      bool
 	Policy           string
 	RotationEnabled  bool
-	Grants           []Grant
-	Tags             []Tag
+	// RotationPeriodDays is the rotation period GetKeyRotationStatus
+	// reports for a key with rotation enabled; 0 means 365.
+	RotationPeriodDays int
+	Grants             []Grant
+	Tags               []Tag
 }
 
 // Grant is a KMS grant.

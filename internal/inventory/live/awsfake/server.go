@@ -58,6 +58,10 @@ type Server struct {
 	mu        sync.Mutex
 	buckets   map[string]*rate.Limiter
 	calls     map[string]int64
+	log       []Request
+	// state serialises the handlers' reads and writes of the account data
+	// with Mutate, so a test can change a key between two calls.
+	state sync.Mutex
 }
 
 // New starts a fake endpoint on 127.0.0.1. Close it when done.
@@ -142,7 +146,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[c.service+":"+op]++
+	s.log = append(s.log, Request{Service: c.service, Operation: op, AccessKey: m[1], Region: c.region, Body: string(body)})
 	s.mu.Unlock()
+	s.state.Lock()
+	defer s.state.Unlock()
 	switch c.service {
 	case "kms", "organizations":
 		target := r.Header.Get("X-Amz-Target")
