@@ -68,7 +68,7 @@ func checkLockout(cc CheckContext, acct *inventory.Account) []Finding {
 		if unknown != nil {
 			return []Finding{*unknown}
 		}
-		var unverified []string
+		var unverified, missing []string
 		for _, cand := range lockoutCandidates(p, root, cc.Config) {
 			d := p.Evaluate(probeRequest(cc, acct, k, "kms:PutKeyPolicy", cand))
 			if d.Outcome != policy.Allowed {
@@ -78,16 +78,21 @@ func checkLockout(cc CheckContext, acct *inventory.Account) []Finding {
 			switch exists, why := principalExists(cand, acct.ID, root, known, iamErr); {
 			case exists:
 				return []Finding{Pass(k.ARN, k.Region, cand+" can change the key policy ("+how+")")}
-			default:
+			case why != "":
 				unverified = append(unverified, cand+" ("+why+")")
+			default:
+				missing = append(missing, cand)
 			}
 		}
 		if len(unverified) > 0 {
 			return []Finding{{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region,
 				Reason: "only principals that could not be verified can change the key policy: " + strings.Join(unverified, "; ")}}
 		}
-		return []Finding{Fail(k.ARN, k.Region, "no existing principal can change the key policy (kms:PutKeyPolicy): the key is unmanageable without AWS Support",
-			"principals with an Allow: "+strings.Join(allowedPrincipals(p), ", "))}
+		ev := []string{"principals with an Allow: " + strings.Join(allowedPrincipals(p), ", ")}
+		if len(missing) > 0 {
+			ev = append(ev, "allowed but not in IAM (deleted?): "+strings.Join(missing, ", "))
+		}
+		return []Finding{Fail(k.ARN, k.Region, "no existing principal can change the key policy (kms:PutKeyPolicy): the key is unmanageable without AWS Support", ev...)}
 	})
 }
 
@@ -138,7 +143,7 @@ func iamIndex(iam *inventory.IAM) map[string]bool {
 
 // principalExists reports whether the principal exists: the account root
 // always does; users and roles of the account are looked up in IAM (a role
-// session by its role).
+// session by its role). why is non-empty when existence cannot be decided.
 func principalExists(arn, owner, root string, known map[string]bool, iamErr *inventory.ReadError) (bool, string) {
 	acct := principalAccount(arn)
 	if arn == root || (strings.HasSuffix(arn, ":root") && acct != "") {
@@ -156,12 +161,12 @@ func principalExists(arn, owner, root string, known map[string]bool, iamErr *inv
 		if known["role:"+name] {
 			return true, ""
 		}
-		return false, "no role " + name + " in IAM"
+		return false, ""
 	}
 	if known[arn] {
 		return true, ""
 	}
-	return false, "no such user or role in IAM"
+	return false, ""
 }
 
 func allowedPrincipals(p *policy.Policy) []string {
