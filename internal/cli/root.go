@@ -85,6 +85,8 @@ Exit codes:
 		newRulesCmd(a),
 		newGuardrailsCmd(a),
 		newAlertsCmd(a),
+		newScanCmd(a),
+		newControlsCmd(a),
 	)
 	wrapArgErrors(root)
 	return root

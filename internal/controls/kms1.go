@@ -52,6 +52,10 @@ func kms1CustomerPolicies() Control {
 			"https://docs.aws.amazon.com/kms/latest/developerguide/iam-policies-best-practices.html",
 			"docs/policy-engine.md",
 		},
+		Parameters: []Parameter{
+			{Name: "blockedActionsPatterns", Default: "[kms:Decrypt, kms:ReEncryptFrom]", Description: "KMS actions (wildcards allowed) that must not be allowed on all keys"},
+			{Name: "excludePermissionBoundaryPolicy", Default: "true", Description: "skip policies used only as permissions boundaries"},
+		},
 		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
 			patterns := cc.Config.Parameters.KMS1.BlockedActionsPatterns
 			partition := partitionOf(acct)
@@ -95,6 +99,9 @@ func kms2InlinePolicies() Control {
 			"https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-2",
 			"https://docs.aws.amazon.com/config/latest/developerguide/iam-inline-policy-blocked-kms-actions.html",
 			"docs/policy-engine.md",
+		},
+		Parameters: []Parameter{
+			{Name: "blockedActionsPatterns", Default: "[kms:Decrypt, kms:ReEncryptFrom]", Description: "KMS actions (wildcards allowed) that must not be allowed on all keys"},
 		},
 		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
 			patterns := cc.Config.Parameters.KMS2.BlockedActionsPatterns

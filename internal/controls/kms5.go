@@ -21,14 +21,13 @@ func kms5PublicKeys() Control {
 		Mappings: Mappings{
 			SecurityHub: []string{"KMS.5"},
 			ConfigRules: []string{"kms-key-policy-no-public-access"},
-			Conformity:  []string{"KMS-007"},
 			NIST80053:   []string{"AC-3", "AC-4", "AC-6", "AC-21", "SC-7", "SC-7(3)"},
-			PCIDSS:      []string{"PCI DSS v4.0.1/1.4.4", "PCI DSS v4.0.1/7.2.1"},
 		},
 		Rationale: "A key policy Allow whose principal is everyone — \"*\", {\"AWS\": \"*\"}, arn:aws:iam::*:root, or " +
 			"NotPrincipal — lets any AWS account use or manage the key unless a condition pins it to the owner: " +
 			"kms:CallerAccount, aws:PrincipalAccount, aws:SourceAccount or aws:PrincipalArn naming this account (or an " +
-			"account in organization.trustedAccounts), or aws:PrincipalOrgID naming one of organization.organizationIds, " +
+			"account in organization.trustedAccounts), or aws:PrincipalOrgID naming one of organization.organizationIds (or the organisation the snapshot's SCPs " +
+			"belong to), " +
 			"with a positive operator (StringEquals, StringLike, ArnEquals, ArnLike; not ...IfExists, not ForAllValues). " +
 			"A foreign account id in such a condition is cross-account access, not a pin, and kms:ViaService alone " +
 			"pins nothing (any account's callers can use the service). Deny statements are never exposure. " +
