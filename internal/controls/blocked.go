@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kmsguard/kmsguard/internal/policy"
@@ -24,6 +25,9 @@ type blockedVerdict struct {
 // engine's upper bound (a conditional Allow counts, as AWS's Zelkova-based
 // check counts it).
 func askAllKeys(a *policy.Analyzer, p *policy.Policy, patterns []string, partition, owner string) blockedVerdict {
+	if _, ok := literalAllows(p, patterns); ok {
+		return passVerdict(patterns, "on every KMS key")
+	}
 	v := askBlocked(p, patterns, func(action string) (policy.SetAnswer, error) {
 		return a.AllowsAll(p, action, policy.KMSKeys(partition))
 	}, "on every KMS key")
@@ -41,16 +45,24 @@ func askAllKeys(a *policy.Analyzer, p *policy.Policy, patterns []string, partiti
 
 // askOutside answers KMSGUARD-IAM-1: does the policy allow a blocked
 // pattern on some key outside the trusted accounts?
-func askOutside(a *policy.Analyzer, p *policy.Policy, patterns []string, partition string, trusted []string) blockedVerdict {
+func askOutside(a *policy.Analyzer, p *policy.Policy, patterns []string, outside policy.Universe, trusted []string) blockedVerdict {
 	where := "on keys outside the trusted accounts (" + strings.Join(trusted, ", ") + ")"
+	if lits, ok := literalAllows(p, patterns); ok {
+		if !slices.ContainsFunc(lits, outside.Contains) {
+			return passVerdict(patterns, where)
+		}
+	}
 	return askBlocked(p, patterns, func(action string) (policy.SetAnswer, error) {
-		return a.AllowsAny(p, action, policy.KMSKeysOutside(partition, trusted))
+		return a.AllowsAny(p, action, outside)
 	}, where)
 }
 
 func askBlocked(p *policy.Policy, patterns []string, ask func(string) (policy.SetAnswer, error), where string) blockedVerdict {
 	var failing, unknown, evidence []string
 	for _, action := range patterns {
+		if !mayAllow(p, action) {
+			continue
+		}
 		ans, err := ask(action)
 		if err != nil {
 			unknown = append(unknown, action+": "+err.Error())
@@ -71,8 +83,62 @@ func askBlocked(p *policy.Policy, patterns []string, ask func(string) (policy.Se
 	case len(unknown) > 0:
 		return blockedVerdict{status: StatusUnknown, reason: "the policy engine could not decide: " + strings.Join(unknown, "; ")}
 	}
-	return blockedVerdict{status: StatusPass,
-		reason: "does not allow " + strings.Join(patterns, ", ") + " " + where}
+	return passVerdict(patterns, where)
+}
+
+// mayAllow is a cheap exact pre-check: false when no Allow statement of p
+// covers the concrete action, so that neither bound can allow it anywhere and
+// the automata need not be built. Patterns with wildcards always go to the
+// engine.
+func mayAllow(p *policy.Policy, action string) bool {
+	if strings.ContainsAny(action, "*?") {
+		return true
+	}
+	for i := range p.Statements {
+		if st := &p.Statements[i]; st.Effect == policy.Allow && st.MatchesAction(action) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayCover reports whether st's action element may cover an action of the
+// pattern: exactly for a concrete action, always for a wildcard pattern.
+func mayCover(st *policy.Statement, action string) bool {
+	return strings.ContainsAny(action, "*?") || st.MatchesAction(action)
+}
+
+// literalAllows returns the resources of p's Allow statements when every
+// Allow names only literal ARNs (no wildcard, no policy variable, no
+// NotResource, no missing Resource); ok is false otherwise. Finitely many
+// literal ARNs can never cover an infinite set of keys, and whether any of
+// them is in a universe is a membership test: both answers are exact
+// without building automata, which matters when thousands of policies each
+// name their own key.
+//
+// Only Allow statements that may cover one of the patterns count (for a
+// wildcard pattern, every Allow does).
+func literalAllows(p *policy.Policy, patterns []string) (resources []string, ok bool) {
+	for i := range p.Statements {
+		st := &p.Statements[i]
+		if st.Effect != policy.Allow || !slices.ContainsFunc(patterns, func(a string) bool { return mayCover(st, a) }) {
+			continue
+		}
+		if st.NotResource || !st.HasResource {
+			return nil, false
+		}
+		for _, r := range st.Resources {
+			if strings.ContainsAny(r, "*?") || strings.Contains(r, "${") {
+				return nil, false
+			}
+			resources = append(resources, r)
+		}
+	}
+	return resources, true
+}
+
+func passVerdict(patterns []string, where string) blockedVerdict {
+	return blockedVerdict{status: StatusPass, reason: "does not allow " + strings.Join(patterns, ", ") + " " + where}
 }
 
 // describeAction names the action an answer is about, with its verdict

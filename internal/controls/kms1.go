@@ -152,9 +152,10 @@ func iamOutsideTrusted() Control {
 				return []Finding{{Status: StatusUnknown, ResourceID: rootARN(partition, acct.ID), ResourceType: "AWS::::Account",
 					Reason: "the account id is unknown, so keys outside it cannot be told apart"}}
 			}
+			outside := policy.KMSKeysOutside(partition, trusted)
 			ask := func(patterns []string) askPolicy {
 				return func(p *policy.Policy) blockedVerdict {
-					return askOutside(cc.Analyzer, p, patterns, partition, trusted)
+					return askOutside(cc.Analyzer, p, patterns, outside, trusted)
 				}
 			}
 			out := managedPolicyFindings(cc, acct, ask(cc.Config.Parameters.KMS1.BlockedActionsPatterns))
