@@ -63,7 +63,7 @@ func TestScanDemoASFF(t *testing.T) {
 					SecurityControlId string
 					Status            string
 				}
-				Resources []struct{ Id string }
+				Resources     []struct{ Id string }
 				ProductFields map[string]string
 			}
 		}

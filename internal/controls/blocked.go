@@ -34,7 +34,10 @@ func askAllKeys(a *policy.Analyzer, p *policy.Policy, patterns []string, partiti
 	if v.status != StatusPass || !isAccountID(owner) {
 		return v
 	}
-	own := policy.GlobUniverse("every key of account "+owner, []string{"arn:" + partition + ":kms:*:" + owner + ":key/*"}, false)
+	// Region and key id are approximated by "?*-?*" and "?*" (globs cannot
+	// say "[a-z]+(-[a-z]+)+-[0-9]+"), so a policy limited to some regions
+	// or key ids does not cover the set, while key/* in every region does.
+	own := policy.GlobUniverse("every key of account "+owner, []string{"arn:" + partition + ":kms:?*-?*:" + owner + ":key/?*"}, false)
 	if w := askBlocked(p, patterns, func(action string) (policy.SetAnswer, error) {
 		return a.AllowsAll(p, action, own)
 	}, "on every key of account "+owner); w.status != StatusPass {

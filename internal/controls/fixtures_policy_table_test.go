@@ -31,8 +31,10 @@ func iamPolicyFixtures() map[string][]fixture {
 				acct: iamAcct(&inventory.IAM{Policies: []*inventory.ManagedPolicy{
 					managed("Cond", doc(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}}`)),
 					managed("Account", doc(allowStmt("kms:Decrypt", `"arn:aws:kms:*:`+fxAccount+`:key/*"`))),
-					managed("DenyAfter", doc(kmsStarAll, `{"Effect":"Deny","Action":"kms:*","Resource":"*"}`))}}),
-				want:    map[string]Status{"policy/Cond": StatusFail, "policy/Account": StatusFail, "policy/DenyAfter": StatusPass},
+					managed("DenyAfter", doc(kmsStarAll, `{"Effect":"Deny","Action":"kms:*","Resource":"*"}`)),
+					managed("OneRegion", doc(allowStmt("kms:Decrypt", `"arn:aws:kms:us-east-1:`+fxAccount+`:key/*"`)))}}),
+				want: map[string]Status{"policy/Cond": StatusFail, "policy/Account": StatusFail, "policy/DenyAfter": StatusPass,
+					"policy/OneRegion": StatusPass},
 				reasons: map[string]string{"policy/Cond": "when its conditions hold", "policy/Account": "every key of account " + fxAccount}},
 			{name: "permissions boundary only is excluded by default",
 				acct: iamAcct(&inventory.IAM{Policies: []*inventory.ManagedPolicy{boundary}}),
