@@ -33,7 +33,9 @@ func deletionProtection() Control {
 			"break-glass principals. kmsguard decides it with the policy engine's concrete evaluation: an ordinary role " +
 			"of the account (arn:<partition>:iam::<account>:role/kmsguard-probe, with the key's tags as " +
 			"aws:ResourceTag/<key> and the account as aws:PrincipalAccount and kms:CallerAccount) asking to schedule " +
-			"the key's deletion must be explicitly denied. When allowlist.breakGlass is set in kmsguard.yaml, every " +
+			"the key's deletion must be explicitly denied, by a Deny whose conditions are only about the caller " +
+			"(aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalOrgID, principal tags, kms:CallerAccount) or the key's " +
+			"tags: a Deny the caller can lift, such as one conditional on aws:MultiFactorAuthPresent, does not count. When allowlist.breakGlass is set in kmsguard.yaml, every " +
 			"principal ARN the deciding Deny exempts must be a break-glass principal. Keys already pending deletion " +
 			"are still checked (cancel the deletion first, see KMS.3). AWS-managed keys cannot be scheduled for " +
 			"deletion and are NOT_APPLICABLE. An SCP attached to an OU whose path is unknown, a key policy that " +
@@ -103,15 +105,25 @@ func checkDeletionProtection(cc CheckContext, acct *inventory.Account) []Finding
 			gaps = append(gaps, unknown.Reason)
 		} else if d := p.Evaluate(req); d.Outcome == policy.ExplicitDeny {
 			for _, r := range d.Deciding {
+				st := &p.Statements[r.Index]
+				if key := requestCondition(st); key != "" {
+					evidence = append(evidence, "key policy statement "+r.Ref+" denies only while "+key+" says so: not counted")
+					continue
+				}
 				protectors = append(protectors, "key policy statement "+r.Ref)
-				exempted = append(exempted, exemptedPrincipals(&p.Statements[r.Index])...)
+				exempted = append(exempted, exemptedPrincipals(st)...)
 			}
 		}
 		for _, s := range scps {
 			if d := s.policy.Evaluate(req); d.Outcome == policy.ExplicitDeny {
 				for _, r := range d.Deciding {
+					st := &s.policy.Statements[r.Index]
+					if key := requestCondition(st); key != "" {
+						evidence = append(evidence, "SCP "+s.name+" statement "+r.Ref+" denies only while "+key+" says so: not counted")
+						continue
+					}
 					protectors = append(protectors, "SCP "+s.name+" statement "+r.Ref)
-					exempted = append(exempted, exemptedPrincipals(&s.policy.Statements[r.Index])...)
+					exempted = append(exempted, exemptedPrincipals(st)...)
 				}
 			}
 		}
@@ -127,7 +139,7 @@ func checkDeletionProtection(cc CheckContext, acct *inventory.Account) []Finding
 					Reason: "no Deny found that protects the key from deletion, but " + strings.Join(gaps, "; ")}}
 			}
 			return []Finding{Fail(k.ARN, k.Region, "no key policy statement or applicable SCP denies kms:ScheduleKeyDeletion to an ordinary role of the account ("+probe+")",
-				"add a Deny with `kmsguard guardrails key-policy --break-glass <role-arn>` (docs/guardrails.md)")}
+				append(evidence, "add a Deny with `kmsguard guardrails key-policy --break-glass <role-arn>` (docs/guardrails.md)")...)}
 		}
 		evidence = append(evidence, "denied to "+probe+" by "+strings.Join(protectors, ", "))
 		if len(exempted) > 0 {
@@ -171,6 +183,25 @@ func parsedSCPs(acct *inventory.Account, partition string) ([]parsedSCP, string)
 		out = append(out, parsedSCP{name: s.ID + " (" + s.Name + ")", policy: p})
 	}
 	return out, strings.Join(bad, "; ")
+}
+
+// requestCondition returns the first condition key of a Deny statement that
+// depends on the request rather than on who calls or which key is named
+// (for example aws:MultiFactorAuthPresent or aws:SourceIp): such a Deny can
+// be lifted by the caller, so it does not protect the key. "" when every
+// condition is about the principal or the key's tags.
+func requestCondition(st *policy.Statement) string {
+	for _, c := range st.Conditions {
+		k := strings.ToLower(c.Key)
+		switch {
+		case k == "aws:principalarn", k == "aws:principalaccount", k == "aws:principalorgid", k == "aws:principalorgpaths",
+			k == "aws:principaltype", k == "aws:userid", k == "aws:username", k == "kms:calleraccount",
+			strings.HasPrefix(k, "aws:principaltag/"), strings.HasPrefix(k, "aws:resourcetag/"):
+		default:
+			return c.Key
+		}
+	}
+	return ""
 }
 
 // exemptedPrincipals lists the aws:PrincipalArn values a Deny statement's

@@ -81,8 +81,10 @@ func keyPolicyFixtures() map[string][]fixture {
 		"KMSGUARD-DP-1": {
 			{name: "key policy deny protects; no deny fails; AWS-managed not applicable",
 				acct: fxAccountOf(fxKey("protected", kp(rootStmt, denyDelete)), fxKey("open", kp(rootStmt)), fxKey("aws", awsManaged()),
-					fxKey("pending", kp(rootStmt), pendingDeletion(fxNow.Add(72*60*60*1e9), 7))),
-				want:    map[string]Status{"key/protected": StatusPass, "key/open": StatusFail, "key/aws": StatusNotApplicable, "key/pending": StatusFail},
+					fxKey("pending", kp(rootStmt), pendingDeletion(fxNow.Add(72*60*60*1e9), 7)),
+					fxKey("mfa-only", kp(rootStmt, `{"Sid":"NoMFA","Effect":"Deny","Principal":"*","Action":"kms:ScheduleKeyDeletion","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}`))),
+				want: map[string]Status{"key/protected": StatusPass, "key/open": StatusFail, "key/aws": StatusNotApplicable, "key/pending": StatusFail,
+					"key/mfa-only": StatusFail},
 				reasons: map[string]string{"key/protected": "key policy statement DenyDelete", "key/open": "role/kmsguard-probe"}},
 			{name: "an exemption that is not break-glass fails when break-glass is configured",
 				config: "allowlist:\n  breakGlass: ['" + fxBreakGlassARN + "']\n",
