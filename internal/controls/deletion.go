@@ -72,7 +72,7 @@ func probeRequest(cc CheckContext, acct *inventory.Account, k *inventory.Key, ac
 		"aws:PrincipalArn":     {principalARN},
 		"aws:PrincipalAccount": {acct.ID},
 		"kms:CallerAccount":    {acct.ID},
-		"aws:PrincipalType":    {"AssumedRole"},
+		"aws:PrincipalType":    {principalType(principalARN)},
 	}
 	if orgs := cc.Config.Organization.OrganizationIDs; len(orgs) > 0 {
 		ctx["aws:PrincipalOrgID"] = []string{orgs[0]}
@@ -84,6 +84,17 @@ func probeRequest(cc CheckContext, acct *inventory.Account, k *inventory.Key, ac
 	}
 	return policy.Request{Principal: policy.RequestPrincipal{ID: principalARN, Account: acct.ID},
 		Action: action, Resource: k.ARN, Context: ctx}
+}
+
+// principalType is aws:PrincipalType for a principal ARN.
+func principalType(arn string) string {
+	switch {
+	case strings.HasSuffix(arn, ":root"):
+		return "Account"
+	case strings.Contains(arn, ":user/"):
+		return "User"
+	}
+	return "AssumedRole"
 }
 
 func checkDeletionProtection(cc CheckContext, acct *inventory.Account) []Finding {

@@ -58,9 +58,9 @@ func kms1CustomerPolicies() Control {
 		},
 		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
 			patterns := cc.Config.Parameters.KMS1.BlockedActionsPatterns
-			partition := partitionOf(acct)
+			partition, a := partitionOf(acct), analyzerOf(cc)
 			return managedPolicyFindings(cc, acct, func(p *policy.Policy) blockedVerdict {
-				return askAllKeys(cc.Analyzer, p, patterns, partition, acct.ID)
+				return askAllKeys(a, p, patterns, partition, acct.ID)
 			})
 		},
 	}
@@ -105,9 +105,9 @@ func kms2InlinePolicies() Control {
 		},
 		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
 			patterns := cc.Config.Parameters.KMS2.BlockedActionsPatterns
-			partition := partitionOf(acct)
+			partition, a := partitionOf(acct), analyzerOf(cc)
 			return inlinePolicyFindings(acct, func(p *policy.Policy) blockedVerdict {
-				return askAllKeys(cc.Analyzer, p, patterns, partition, acct.ID)
+				return askAllKeys(a, p, patterns, partition, acct.ID)
 			})
 		},
 	}
@@ -152,10 +152,10 @@ func iamOutsideTrusted() Control {
 				return []Finding{{Status: StatusUnknown, ResourceID: rootARN(partition, acct.ID), ResourceType: "AWS::::Account",
 					Reason: "the account id is unknown, so keys outside it cannot be told apart"}}
 			}
-			outside := policy.KMSKeysOutside(partition, trusted)
+			outside, a := policy.KMSKeysOutside(partition, trusted), analyzerOf(cc)
 			ask := func(patterns []string) askPolicy {
 				return func(p *policy.Policy) blockedVerdict {
-					return askOutside(cc.Analyzer, p, patterns, outside, trusted)
+					return askOutside(a, p, patterns, outside, trusted)
 				}
 			}
 			out := managedPolicyFindings(cc, acct, ask(cc.Config.Parameters.KMS1.BlockedActionsPatterns))

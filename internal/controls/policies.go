@@ -105,3 +105,12 @@ func keyPolicy(k *inventory.Key, partition string) (*policy.Policy, *Finding) {
 func stmtRef(st *policy.Statement) string {
 	return string(st.Effect) + " statement " + st.Ref()
 }
+
+// analyzerOf returns the scan's shared Analyzer; a check called outside Run
+// (which always sets one) gets a fresh one rather than a nil dereference.
+func analyzerOf(cc CheckContext) *policy.Analyzer {
+	if cc.Analyzer != nil {
+		return cc.Analyzer
+	}
+	return policy.NewAnalyzer(policy.DefaultMaxStates)
+}
