@@ -41,7 +41,7 @@ func deletionProtection() Control {
 			"deletion and are NOT_APPLICABLE. An SCP attached to an OU whose path is unknown, a key policy that " +
 			"could not be read and unreadable tags make the answer UNKNOWN unless another Deny already protects the key.",
 		Remediation: Remediation{
-			Summary: "Add a Deny of kms:ScheduleKeyDeletion for every principal except the break-glass roles to the key policy, or attach the equivalent SCP; `kmsguard guardrails key-policy` and `kmsguard guardrails scp` generate them (docs/guardrails.md).",
+			Summary: "There is no deletion-protection flag to turn on in KMS (whatever some vendor pages say): add a Deny of kms:ScheduleKeyDeletion for every principal except the break-glass roles to the key policy, or attach the equivalent SCP; `kmsguard guardrails key-policy` and `kmsguard guardrails scp` generate them (docs/guardrails.md).",
 			Console: []string{
 				"Generate the statement: kmsguard guardrails key-policy --break-glass arn:aws:iam::<account-id>:role/<break-glass-role>.",
 				"Open the AWS KMS console at https://console.aws.amazon.com/kms, select the key, choose the Key policy tab, Switch to policy view and Edit.",
