@@ -88,6 +88,8 @@ Exit codes:
 		newAlertsCmd(a),
 		newCollectCmd(a), newPermissionsCmd(a),
 		newRemediateCmd(a),
+		newScanCmd(a),
+		newControlsCmd(a),
 	)
 	wrapArgErrors(root)
 	return root

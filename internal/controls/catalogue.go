@@ -6,8 +6,16 @@ package controls
 // fail fixtures, which a convention test demands).
 func Catalogue() []Control {
 	return []Control{
+		kms1CustomerPolicies(),
+		kms2InlinePolicies(),
+		iamOutsideTrusted(),
 		kms3ScheduledDeletion(),
 		kms4Rotation(),
+		kms5PublicKeys(),
+		rootAccess(),
+		deletionProtection(),
+		crossAccountKeyPolicies(),
+		lockoutRisk(),
 		grantDelegation(),
 	}
 }

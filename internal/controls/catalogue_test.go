@@ -1,6 +1,7 @@
 package controls
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ type fixture struct {
 // and one FAIL (TestCatalogueConventions enforces it).
 func fixtures() map[string][]fixture {
 	inTwoDays := fxNow.Add(36 * time.Hour)
-	return map[string][]fixture{
+	all := map[string][]fixture{
 		"KMS.3": {
 			{name: "enabled and disabled keys pass", acct: fxAccountOf(fxKey("a"), fxKey("b", state(inventory.StateDisabled))),
 				want: map[string]Status{"key/a": StatusPass, "key/b": StatusPass}},
@@ -107,6 +108,9 @@ func fixtures() map[string][]fixture {
 				want: map[string]Status{"key/a": StatusUnknown}},
 		},
 	}
+	maps.Copy(all, iamPolicyFixtures())
+	maps.Copy(all, keyPolicyFixtures())
+	return all
 }
 
 func lastSegment(arn string) string {
@@ -178,7 +182,7 @@ func TestControlFixtures(t *testing.T) {
 				got := map[string]Status{}
 				for _, fd := range res.Findings {
 					got[lastSegment(fd.ResourceID)] = fd.Status
-					if fd.Reason == "" || fd.Region == "" || fd.AccountID != fxAccount || fd.ControlID != id || fd.Control == nil {
+					if fd.Reason == "" || (fd.Region == "" && fd.ResourceType == keyResourceType) || fd.AccountID != fxAccount || fd.ControlID != id || fd.Control == nil {
 						t.Errorf("incomplete finding %+v", fd)
 					}
 					if want, ok := f.reasons[lastSegment(fd.ResourceID)]; ok && !strings.Contains(fd.Reason, want) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kmsguard/kmsguard/internal/config"
 	"github.com/kmsguard/kmsguard/internal/inventory"
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // CheckContext is what a check may read besides the account: the parsed
@@ -13,6 +14,10 @@ import (
 type CheckContext struct {
 	Now    time.Time
 	Config *config.Config // never nil inside a check: Run substitutes config.Default()
+	// Analyzer answers the policy set questions. One is shared by every
+	// control of a scan so that its automata caches are reused; never nil
+	// inside a check: Run creates one when the caller gave none.
+	Analyzer *policy.Analyzer
 }
 
 // CheckFunc evaluates a control on one account and returns one finding per

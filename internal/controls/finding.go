@@ -53,9 +53,19 @@ type Control struct {
 	Rationale    string         `json:"rationale"`
 	Remediation  Remediation    `json:"remediation"`
 	References   []string       `json:"references,omitempty"`
+	// Parameters are the settings of kmsguard.yaml's parameters.<ID> that
+	// tune the control.
+	Parameters []Parameter `json:"parameters,omitempty"`
 
 	// Check evaluates the control on one account; see CheckFunc.
 	Check CheckFunc `json:"-"`
+}
+
+// Parameter documents one control parameter of kmsguard.yaml.
+type Parameter struct {
+	Name        string `json:"name"`
+	Default     string `json:"default"`
+	Description string `json:"description"`
 }
 
 // Mappings are the identifiers of the same requirement in other catalogues.

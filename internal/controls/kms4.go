@@ -45,6 +45,9 @@ func kms4Rotation() Control {
 			"https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
 			"https://docs.aws.amazon.com/config/latest/developerguide/cmk-backing-key-rotation-enabled.html",
 		},
+		Parameters: []Parameter{
+			{Name: "maxRotationPeriodDays", Default: "0 (any enabled rotation passes)", Description: "fail keys that rotate less often than this many days (KMS allows 90 to 2560)"},
+		},
 		Check: checkKMS4,
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kmsguard/kmsguard/internal/config"
 	"github.com/kmsguard/kmsguard/internal/inventory"
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // Result is the outcome of running a catalogue over accounts.
@@ -27,6 +28,9 @@ type Result struct {
 func Run(cc CheckContext, cat []Control, accts []*inventory.Account) Result {
 	if cc.Config == nil {
 		cc.Config = config.Default()
+	}
+	if cc.Analyzer == nil {
+		cc.Analyzer = policy.NewAnalyzer(policy.DefaultMaxStates)
 	}
 	if cc.Now.IsZero() {
 		cc.Now = time.Now().UTC()

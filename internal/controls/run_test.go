@@ -2,6 +2,7 @@ package controls
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,7 +88,14 @@ func TestDemoFindings(t *testing.T) {
 	res := Run(CheckContext{Now: demogen.DemoTime(), Config: config.Default()}, Catalogue(), accts)
 	got := map[string]Status{}
 	for _, f := range res.Findings {
-		got[f.ControlID+" "+aliasOf[f.ResourceID]] = f.Status
+		name, ok := aliasOf[f.ResourceID]
+		if !ok { // IAM resources by their last ARN part: policy/X, user/X, role/X, group/X
+			name = lastSegment(f.ResourceID)
+		}
+		got[f.ControlID+" "+name] = f.Status
+		if os.Getenv("KMSGUARD_DUMP_DEMO") != "" {
+			t.Logf("%s %s %s: %s", f.ControlID, name, f.Status, f.Reason)
+		}
 	}
 	want := map[string]Status{
 		"KMS.3 us-east-1/batch-retired":           StatusFail,
@@ -113,6 +121,54 @@ func TestDemoFindings(t *testing.T) {
 		"KMS.GRANT.1 eu-west-1/aws/rds":           StatusPass,
 		"KMS.GRANT.1 us-east-1/payments-data":     StatusPass,
 		"KMS.GRANT.1 us-east-1/policy-unreadable": StatusPass,
+
+		"KMS.1 policy/KmsFullAccess":                 StatusFail,
+		"KMS.1 policy/DevKmsDecryptAccount":          StatusFail, // every key of the account
+		"KMS.1 policy/UnattachedKmsAdmin":            StatusFail, // attached or not
+		"KMS.1 policy/BoundaryAllowDecrypt":          StatusNotApplicable,
+		"KMS.1 policy/ReportsKeyAccess":              StatusPass, // only the default version counts
+		"KMS.1 policy/ScopedPaymentsDecrypt":         StatusPass,
+		"KMS.1 policy/KmsKeyAdministration":          StatusPass,
+		"KMS.2 user/carol":                           StatusFail, // NotAction iam:*
+		"KMS.2 group/KeyOperators":                   StatusFail,
+		"KMS.2 user/dave":                            StatusPass, // the Deny removes everything
+		"KMS.2 user/alice":                           StatusPass,
+		"KMS.2 role/AppAdminAndUser":                 StatusPass,
+		"KMSGUARD-IAM-1 policy/KmsFullAccess":        StatusFail,
+		"KMSGUARD-IAM-1 user/carol":                  StatusFail,
+		"KMSGUARD-IAM-1 group/KeyOperators":          StatusFail,
+		"KMSGUARD-IAM-1 policy/UnattachedKmsAdmin":   StatusFail,
+		"KMSGUARD-IAM-1 policy/DevKmsDecryptAccount": StatusPass,
+
+		"KMS.5 us-east-1/public-share":                StatusFail,
+		"KMS.5 us-east-1/notprincipal":                StatusFail,
+		"KMS.5 us-east-1/via-s3-open":                 StatusFail,
+		"KMS.5 us-east-1/open-caller-account":         StatusPass,
+		"KMS.5 us-east-1/open-org":                    StatusPass,
+		"KMS.5 us-east-1/via-s3-pinned":               StatusPass,
+		"KMS.5 us-east-1/cloudtrail":                  StatusPass,
+		"KMS.5 us-east-1/aws/ebs":                     StatusPass,
+		"KMS.5 us-east-1/policy-unreadable":           StatusUnknown,
+		"IAM-KMS-1 us-east-1/no-root":                 StatusFail,
+		"IAM-KMS-1 us-east-1/payments-data":           StatusPass,
+		"IAM-KMS-1 us-east-1/policy-unreadable":       StatusUnknown,
+		"IAM-KMS-1 us-east-1/aws/s3":                  StatusNotApplicable,
+		"KMSGUARD-LOCK-1 us-east-1/no-root":           StatusFail,
+		"KMSGUARD-LOCK-1 us-east-1/app-logs":          StatusPass,
+		"KMSGUARD-LOCK-1 us-east-1/policy-unreadable": StatusUnknown,
+		"KMSGUARD-XA-1 us-east-1/partner-exchange":    StatusFail,
+		"KMSGUARD-XA-1 us-east-1/grants-partner":      StatusPass, // grants are KMS.GRANT.1's
+		"KMSGUARD-XA-1 us-east-1/policy-unreadable":   StatusUnknown,
+		"KMSGUARD-DP-1 us-east-1/payments-data":       StatusPass, // key policy Deny
+		"KMSGUARD-DP-1 us-east-1/no-root":             StatusPass, // SCP on the production tag
+		"KMSGUARD-DP-1 us-east-1/policy-unreadable":   StatusPass, // the SCP suffices
+		"KMSGUARD-DP-1 us-east-1/app-logs":            StatusFail,
+		"KMSGUARD-DP-1 us-east-1/public-share":        StatusFail,
+		"KMSGUARD-DP-1 us-east-1/notprincipal":        StatusFail,
+		"KMSGUARD-DP-1 us-east-1/batch-retired":       StatusFail,
+		"KMSGUARD-DP-1 us-east-1/old-reports":         StatusFail,
+		"KMSGUARD-DP-1 us-east-1/disabled-legacy":     StatusFail,
+		"KMSGUARD-DP-1 us-east-1/aws/ebs":             StatusNotApplicable,
 	}
 	for k, w := range want {
 		if got[k] != w {

@@ -31,6 +31,7 @@ type jsonReport struct {
 	Regions       []string   `json:"regions"`
 	Summary       Summary    `json:"summary"`
 	Problems      []string   `json:"problems"`
+	Notices       []string   `json:"notices,omitempty"`
 	// Findings are streamed after the envelope, one at a time, so a large
 	// scan is never held in memory twice.
 }
@@ -50,6 +51,7 @@ func (jsonWriter) Write(w io.Writer, s Scan) error {
 		Regions:       nonNil(s.Regions),
 		Summary:       Summarize(s.Findings),
 		Problems:      nonNil(s.Problems),
+		Notices:       s.Notices,
 	}
 	if !s.StartedAt.IsZero() {
 		t := s.StartedAt.UTC()

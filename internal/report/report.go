@@ -27,6 +27,10 @@ type Scan struct {
 	// Problems lists what could not be read (partial failures), one line
 	// each, e.g. "kms/eu-west-1/keys/1234/grants.json: AccessDenied".
 	Problems []string
+	// Notices are things the reader should act on that do not make the scan
+	// partial, one line each, e.g. suppressions that expired and no longer
+	// apply.
+	Notices []string
 }
 
 // Options tune the human-oriented formats; machine formats ignore most.

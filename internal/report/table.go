@@ -136,6 +136,9 @@ func (t tableWriter) Write(w io.Writer, s Scan) error {
 			bw.printf("  ... and %d more (all are listed in --format json)\n", more)
 		}
 	}
+	for _, n := range s.Notices {
+		bw.printf("%s\n", t.paint(ansiYellow, "note: "+oneLine(n)))
+	}
 	return bw.Flush()
 }
 

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	demoSnapshot = "../../examples/demo-snapshot"
+	demoConfig   = "../../examples/kmsguard.yaml"
+	demoNow      = "2026-11-20T09:30:00Z" // demogen.DemoTime()
+)
+
+// checkGolden compares got with testdata/<dir>/<name>.golden, rewriting it
+// under -update.
+func checkGolden(t *testing.T, dir, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", dir, name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", golden, diff)
+	}
+}
+
+// TestScanDemoGolden scans the demo snapshot in every format. The demo has
+// FAILs at high and above, so the exit code is 1.
+func TestScanDemoGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{name: "table", args: []string{"--format", "table"}},
+		{name: "table-verbose-config", args: []string{"--format", "table", "--verbose", "--config", demoConfig}},
+		{name: "json", args: []string{"--format", "json"}},
+		{name: "csv", args: []string{"--format", "csv"}},
+		{name: "sarif", args: []string{"--format", "sarif"}},
+		{name: "asff", args: []string{"--format", "asff"}},
+		{name: "ocsf", args: []string{"--format", "ocsf"}},
+		{name: "html", args: []string{"--format", "html"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"scan", "--snapshot", demoSnapshot, "--now", demoNow}, tt.args...)
+			code, out, errOut := runCLI(t, "", args...)
+			if code != ExitFindings {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, ExitFindings, errOut)
+			}
+			checkGolden(t, "scan", tt.name, out)
+		})
+	}
+}
+
+func TestScanExitCodes(t *testing.T) {
+	brokenDir := t.TempDir()
+	copyDir(t, demoSnapshot, brokenDir)
+	if err := os.WriteFile(filepath.Join(brokenDir, "iam", "account-authorization-details.json"), []byte(`{"UserDetailList": [`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badConfig := filepath.Join(t.TempDir(), "kmsguard.yaml")
+	if err := os.WriteFile(badConfig, []byte("severity:\n  KMS.99: high\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{name: "findings at or above high", args: []string{"--snapshot", demoSnapshot}, wantCode: ExitFindings},
+		{name: "below --fail-on but unknown is partial", args: []string{"--snapshot", demoSnapshot, "--controls", "KMS.GRANT.1,KMSGUARD-XA-1", "--fail-on", "critical"},
+			wantCode: ExitPartial, wantErr: "1 finding(s) are UNKNOWN"},
+		{name: "grant failures are high", args: []string{"--snapshot", demoSnapshot, "--controls", "KMS.GRANT.1"}, wantCode: ExitFindings},
+		{name: "fail-on none with unknowns is partial", args: []string{"--snapshot", demoSnapshot, "--fail-on", "none"}, wantCode: ExitPartial},
+		{name: "medium failures below --fail-on and nothing unknown", args: []string{"--snapshot", demoSnapshot, "--controls", "KMS.2", "--fail-on", "critical"}, wantCode: ExitOK, wantOut: "2 FAIL, 0 UNKNOWN"},
+		{name: "snapshot problem outranks findings", args: []string{"--snapshot", brokenDir}, wantCode: ExitPartial, wantOut: "could not be read"},
+		{name: "missing snapshot flag", args: nil, wantCode: ExitUsage, wantErr: "--snapshot DIR is required"},
+		{name: "no such directory", args: []string{"--snapshot", "does-not-exist"}, wantCode: ExitUsage},
+		{name: "bad format", args: []string{"--snapshot", demoSnapshot, "--format", "xml"}, wantCode: ExitUsage, wantErr: "unknown report format"},
+		{name: "bad fail-on", args: []string{"--snapshot", demoSnapshot, "--fail-on", "severe"}, wantCode: ExitUsage, wantErr: "--fail-on"},
+		{name: "unknown control", args: []string{"--snapshot", demoSnapshot, "--controls", "KMS.99"}, wantCode: ExitUsage, wantErr: `unknown control "KMS.99"`},
+		{name: "config names an unknown control", args: []string{"--snapshot", demoSnapshot, "--config", badConfig}, wantCode: ExitUsage, wantErr: "line 2"},
+		{name: "expired suppression is reported", args: []string{"--snapshot", demoSnapshot, "--config", demoConfig, "--now", demoNow}, wantCode: ExitFindings,
+			wantOut: "note: suppression at ../../examples/kmsguard.yaml line", wantErr: "expired on 2026-01-31"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "", append([]string{"scan"}, tt.args...)...)
+			if code != tt.wantCode {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, tt.wantCode, errOut)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.wantOut, out)
+			}
+			if !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestScanOutputFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	code, out, errOut := runCLI(t, "", "scan", "--snapshot", demoSnapshot, "--format", "json", "--output", path, "--controls", "KMS.5")
+	if code != ExitFindings || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Findings []struct {
+			ControlID string `json:"control_id"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) == 0 {
+		t.Fatal("no findings in the report file")
+	}
+	for _, f := range r.Findings {
+		if f.ControlID != "KMS.5" {
+			t.Errorf("--controls KMS.5 produced a %s finding", f.ControlID)
+		}
+	}
+}
+
+func TestControlsCommand(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+	}{
+		{name: "list", args: []string{"controls"}},
+		{name: "list-json", args: []string{"controls", "--format", "json"}},
+		{name: "show-kms1", args: []string{"controls", "show", "KMS.1"}},
+		{name: "show-dp1", args: []string{"controls", "show", "KMSGUARD-DP-1"}},
+		{name: "show-unknown", args: []string{"controls", "show", "KMS.99"}, wantCode: ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "", tt.args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d (stderr %q)", code, tt.wantCode, errOut)
+			}
+			checkGolden(t, "controls", tt.name, out+errOut)
+		})
+	}
+}
+
+// copyDir copies a snapshot directory tree.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
