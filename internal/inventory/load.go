@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -68,6 +69,13 @@ func Load(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]*Account, []Prob
 	case err == nil:
 		orgs := map[string]*org{}
 		for _, e := range entries {
+			if id, ok := strings.CutSuffix(e.Name(), ".error.json"); ok && !e.IsDir() {
+				if orgs[rootOrg] == nil {
+					orgs[rootOrg] = loadOrg(l, rootOrg)
+				}
+				accts = append(accts, unreachableAccount(l, id, orgs[rootOrg]))
+				continue
+			}
 			if !e.IsDir() {
 				l.report(Problem{File: path.Join("accounts", e.Name()), Reason: "not an account directory; ignored"})
 				continue
@@ -106,6 +114,22 @@ func Load(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]*Account, []Prob
 		return l.problems[i].Reason < l.problems[j].Reason
 	})
 	return accts, l.problems, nil
+}
+
+// regionNames lists the regions under kms/: each directory, and each
+// <region>.error.json of a region whose key listing failed, sorted.
+func regionNames(entries []fs.DirEntry) []string {
+	var names []string
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case e.IsDir():
+			names = append(names, name)
+		case strings.HasSuffix(name, ".error.json"):
+			names = append(names, strings.TrimSuffix(name, ".error.json"))
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 func exists(fsys fs.FS, name string) bool {
@@ -149,14 +173,15 @@ func loadAccount(ctx context.Context, l *loader, prefix, idHint string, o *org) 
 	if errors.Is(err, fs.ErrNotExist) {
 		l.report(Problem{File: kmsDir, Reason: "no kms directory: the snapshot has no keys"})
 	}
-	for _, rd := range regionDirs {
-		if !rd.IsDir() {
-			continue
-		}
-		r := &Region{Name: rd.Name(), KeyListing: Known(struct{}{})}
-		rdir := path.Join(kmsDir, rd.Name())
-		if rerr, ok := readErrorFile(l.fsys, path.Join(rdir, "list-keys.error.json"), "kms:ListKeys", l.report); ok {
+	for _, name := range regionNames(regionDirs) {
+		r := &Region{Name: name, KeyListing: Known(struct{}{})}
+		rdir := path.Join(kmsDir, name)
+		// kms/<region>.error.json stands in for the whole region directory:
+		// ListKeys failed (AccessDenied, or an opt-in region that is not
+		// enabled), so neither keys nor aliases were read.
+		if rerr, ok := readErrorFile(l.fsys, rdir+".error.json", "kms:ListKeys", l.report); ok {
 			r.KeyListing = Unknown[struct{}](rerr)
+			r.Aliases = Unknown[[]Alias](rerr)
 		}
 		keyDirs, err := fs.ReadDir(l.fsys, path.Join(rdir, "keys"))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -167,9 +192,12 @@ func loadAccount(ctx context.Context, l *loader, prefix, idHint string, o *org) 
 				l.report(Problem{File: path.Join(rdir, "keys", kd.Name()), Reason: "not a key directory; ignored"})
 				continue
 			}
-			slots = append(slots, &keySlot{dir: path.Join(rdir, "keys", kd.Name()), region: rd.Name(), id: kd.Name()})
+			slots = append(slots, &keySlot{dir: path.Join(rdir, "keys", kd.Name()), region: name, id: kd.Name()})
 		}
 		a.Regions = append(a.Regions, r)
+	}
+	if rerr, ok := readErrorFile(l.fsys, joinPrefix(prefix, "regions.error.json"), "ec2:DescribeRegions", l.report); ok {
+		a.RegionsIncomplete = rerr
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -179,6 +207,9 @@ func loadAccount(ctx context.Context, l *loader, prefix, idHint string, o *org) 
 		return gctx.Err()
 	})
 	for _, r := range a.Regions {
+		if !r.KeyListing.IsKnown() {
+			continue // the region failed as a whole; Aliases carries why
+		}
 		g.Go(func() error {
 			r.Aliases = loadAliases(l, path.Join(kmsDir, r.Name))
 			return gctx.Err()
@@ -225,6 +256,29 @@ func loadAccount(ctx context.Context, l *loader, prefix, idHint string, o *org) 
 		a.OUPath = Unknown[[]OrgNode](&ReadError{Call: "organizations:ListParents", Code: CodeIncomplete, Message: "account id unknown"})
 	}
 	return a, nil
+}
+
+// unreachableAccount stands for accounts/<id>.error.json: the account could
+// not be read at all (in organisation mode, its role could not be assumed).
+// It is kept as an account whose every fact is unknown with that reason, so
+// reports show it as UNKNOWN instead of leaving it out, and it is reported
+// as a load problem naming the account.
+func unreachableAccount(l *loader, id string, o *org) *Account {
+	file := path.Join("accounts", id+".error.json")
+	rerr, _ := readErrorFile(l.fsys, file, "sts:AssumeRole", l.report)
+	if rerr == nil {
+		rerr = &ReadError{Call: "sts:AssumeRole", File: file, Code: CodeNotCollected}
+	}
+	l.report(Problem{File: file, Reason: "account " + id + " was not collected: " + rerr.Code + ": " + rerr.Message})
+	a := &Account{
+		ID: id, Partition: "aws", Name: o.accountNames[id],
+		Caller:            Unknown[CallerIdentity](rerr),
+		IAM:               Unknown[*IAM](rerr),
+		RegionsIncomplete: rerr,
+		SCPs:              o.scps,
+	}
+	a.OUPath = o.ouPath(l, id)
+	return a
 }
 
 // identify settles the account id and partition from the best source.
