@@ -57,6 +57,11 @@ func (s *Server) serveKMS(w http.ResponseWriter, c call) {
 	if region == nil {
 		region = &Region{}
 	}
+	if s.cfg.Throttle != nil && s.cfg.Throttle(a.ID, c.region, c.target, req.KeyId) {
+		s.throttled.Add(1)
+		writeJSONError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		return
+	}
 	if s.denied(c, c.target, req.KeyId) {
 		writeJSONError(w, http.StatusBadRequest, "AccessDeniedException", deniedMessage(a.ID, "kms:"+c.target))
 		return
