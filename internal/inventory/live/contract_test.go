@@ -172,4 +172,3 @@ func shortResource(arn string) string {
 	first, _, _ := strings.Cut(id, "-")
 	return first
 }
-
