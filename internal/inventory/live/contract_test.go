@@ -172,3 +172,67 @@ func shortResource(arn string) string {
 	first, _, _ := strings.Cut(id, "-")
 	return first
 }
+
+// TestGoldenSnapshotsLoadCleanly loads the collector's golden snapshots
+// with the snapshot loader: every file the collector writes must be read
+// without a problem, and every error file must surface as an unknown fact.
+func TestGoldenSnapshotsLoadCleanly(t *testing.T) {
+	tests := []struct {
+		dir          string
+		wantAccounts []string
+		wantProblems []string // files with a load problem
+		wantUnknown  int      // facts unknown because of an error file
+	}{
+		// key-policy and key-rotation-status error files, plus the
+		// disabled region's keys and aliases.
+		{"single", []string{"111111111111"}, nil, 4},
+		// the same two key errors, plus the account that could not be
+		// assumed (caller, IAM).
+		{"org", []string{"111111111111", "222222222222", "333333333333"}, []string{"accounts/333333333333.error.json"}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			accts, problems, err := inventory.LoadDir(context.Background(), "testdata/"+tt.dir, inventory.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids, files []string
+			for _, a := range accts {
+				ids = append(ids, a.ID)
+			}
+			for _, p := range problems {
+				files = append(files, p.File)
+			}
+			if diff := cmp.Diff(tt.wantAccounts, ids); diff != "" {
+				t.Errorf("accounts (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantProblems, files); diff != "" {
+				t.Errorf("problem files (-want +got):\n%v\n%s", problems, diff)
+			}
+			unknown := 0
+			count := func(rerr *inventory.ReadError) {
+				// NotCollected is a call the collector rightly skipped
+				// (rotation of an asymmetric key, tags of an AWS managed key).
+				if rerr != nil && rerr.Code != inventory.CodeNotCollected {
+					unknown++
+				}
+			}
+			for _, a := range accts {
+				count(a.Caller.Reason())
+				count(a.IAM.Reason())
+				for _, r := range a.Regions {
+					count(r.Aliases.Reason())
+					count(r.KeyListing.Reason())
+				}
+				for _, k := range a.Keys {
+					for _, rerr := range []*inventory.ReadError{k.Metadata.Reason(), k.Policy.Reason(), k.Rotation.Reason(), k.Grants.Reason(), k.Tags.Reason(), k.Aliases.Reason()} {
+						count(rerr)
+					}
+				}
+			}
+			if unknown != tt.wantUnknown {
+				t.Errorf("%d facts unknown from error files, want %d", unknown, tt.wantUnknown)
+			}
+		})
+	}
+}
