@@ -196,3 +196,37 @@ func containsProblem(ps []inventory.Problem, file string) bool {
 	}
 	return false
 }
+
+func TestLiveFlags(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantUsed []string
+		wantRate float64
+	}{
+		{"defaults", nil, nil, 100},
+		{"every flag", []string{"--profile", "p", "--region", "eu-west-1", "--regions", "all", "--org", "--role", "r",
+			"--external-id", "x", "--accounts", "111111111111", "--concurrency", "4", "--kms-rate", "50"},
+			[]string{"--profile", "--region", "--regions", "--org", "--role", "--external-id", "--accounts", "--concurrency", "--kms-rate"}, 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lf liveFlags
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			lf.register(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantUsed, lf.used(fs)); diff != "" {
+				t.Errorf("used (-want +got):\n%s", diff)
+			}
+			o, err := lf.options()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.KMSRate != tt.wantRate {
+				t.Errorf("KMSRate %v, want %v", o.KMSRate, tt.wantRate)
+			}
+		})
+	}
+}
