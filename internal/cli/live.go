@@ -40,15 +40,12 @@ func (f *liveFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.kmsRate, "kms-rate", live.DefaultKMSRate, "KMS request quota per account and region (requests/s); kmsguard stays 5% under it")
 }
 
-// liveFlagNames are the flags register adds.
-var liveFlagNames = []string{"profile", "region", "regions", "org", "role", "external-id", "accounts", "concurrency", "kms-rate"}
-
 // used lists the live flags set on the command line of fs, so that a command
 // reading a snapshot instead can reject them ("--profile has no effect with
 // --snapshot").
 func (f *liveFlags) used(fs *pflag.FlagSet) []string {
 	var names []string
-	for _, n := range liveFlagNames {
+	for _, n := range []string{"profile", "region", "regions", "org", "role", "external-id", "accounts", "concurrency", "kms-rate"} {
 		if fs.Changed(n) {
 			names = append(names, "--"+n)
 		}
