@@ -17,10 +17,8 @@ import (
 
 func newCollectCmd(a *app) *cobra.Command {
 	var (
-		o       live.Options
-		out     string
-		regions string
-		account string
+		lf  liveFlags
+		out string
 	)
 	cmd := &cobra.Command{
 		Use:   "collect --out DIR",
@@ -41,10 +39,9 @@ Exit status 3 means some calls failed; the snapshot records which.`,
 			if out == "" {
 				return usageErrorf("--out DIR is required")
 			}
-			o.Regions = splitList(regions)
-			o.Accounts = splitList(account)
-			if err := o.Validate(); err != nil {
-				return usageErrorf("%v", err)
+			o, err := lf.options()
+			if err != nil {
+				return err
 			}
 			if err := checkEmptyDir(out); err != nil {
 				return usageErrorf("%v", err)
@@ -52,29 +49,13 @@ Exit status 3 means some calls failed; the snapshot records which.`,
 			return runCollect(cmd.Context(), a, o, out)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "snapshot directory to create (must not exist or be empty)")
-	f.StringVar(&o.Profile, "profile", "", "AWS shared config profile")
-	f.StringVar(&o.Region, "region", "", "home region (default from AWS_REGION or the profile)")
-	f.StringVar(&regions, "regions", "", `KMS regions, comma separated, or "all" for every region enabled for the account (default: --region)`)
-	f.BoolVar(&o.Org, "org", false, "read every account of the organisation by assuming --role")
-	f.StringVar(&o.Role, "role", "", "role name to assume in each account (with --org)")
-	f.StringVar(&o.ExternalID, "external-id", "", "external id for the role (with --org)")
-	f.StringVar(&account, "accounts", "", "only these account ids, comma separated (with --org)")
-	f.IntVar(&o.Concurrency, "concurrency", live.DefaultConcurrency, "per-key calls in flight per region")
-	f.Float64Var(&o.KMSRate, "kms-rate", live.DefaultKMSRate, "KMS request quota per account and region (requests/s); kmsguard stays 5% under it")
+	cmd.Flags().StringVar(&out, "out", "", "snapshot directory to create (must not exist or be empty)")
+	lf.register(cmd.Flags())
 	return cmd
 }
 
 func runCollect(ctx context.Context, a *app, o live.Options, out string) error {
-	o.Logger = a.logger
-	o.Progress = &live.Progress{}
-	stop := startProgress(a.stderr, o.Progress)
-	sum, err := live.Collect(ctx, o, live.DirSink{Root: out})
-	stop()
-	if errors.Is(err, live.ErrNoRegion) {
-		return usageErrorf("%v", err)
-	}
+	sum, err := collectInto(ctx, a, o, live.DirSink{Root: out})
 	if err != nil {
 		return err
 	}

@@ -28,16 +28,19 @@ type scanOptions struct {
 	now        string
 	verbose    bool
 	showPassed bool
+	live       liveFlags
 }
 
 func newScanCmd(a *app) *cobra.Command {
 	var o scanOptions
 	cmd := &cobra.Command{
-		Use:   "scan --snapshot DIR",
+		Use:   "scan [--snapshot DIR]",
 		Short: "Audit KMS keys, key policies, grants and IAM policies against the control catalogue",
 		Long: `Audit the accounts in a snapshot directory (written by the AWS CLI or
 ` + "`kmsguard collect`" + `; see docs/snapshot-format.md) against the control catalogue
-(` + "`kmsguard controls`" + `) and print a report.
+(` + "`kmsguard controls`" + `) and print a report. Without --snapshot, scan collects live
+from AWS first, with the credentials and flags ` + "`kmsguard collect`" + ` uses (read-only
+calls only; ` + "`kmsguard permissions`" + ` prints the IAM policy it needs).
 
 Exit codes:
   0  no unsuppressed FAIL at or above --fail-on, and every check could decide
@@ -48,10 +51,10 @@ Exit codes:
      UNKNOWN because a fact could not be read (an AWS call failed)
   4  error: the report could not be written`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd, a, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd, a, &o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.snapshot, "snapshot", "", "snapshot directory to scan (required)")
+	f.StringVar(&o.snapshot, "snapshot", "", "snapshot directory to scan (default: collect live from AWS)")
 	f.StringVar(&o.configPath, "config", "", "kmsguard.yaml: parameters, allowlist, severity overrides, suppressions (see examples/kmsguard.yaml)")
 	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
@@ -61,6 +64,7 @@ Exit codes:
 	f.BoolVar(&o.showPassed, "show-passed", false, "table and SARIF: also list PASS, NOT_APPLICABLE and suppressed findings")
 	f.StringVar(&o.now, "now", "", "evaluate as if the time were this RFC 3339 instant (deterministic day counts; for tests)")
 	_ = f.MarkHidden("now")
+	o.live.register(f)
 	return cmd
 }
 
@@ -93,7 +97,7 @@ func selectControls(cat []controls.Control, list string) ([]controls.Control, er
 	return out, nil
 }
 
-func runScan(cmd *cobra.Command, a *app, o scanOptions) error {
+func runScan(cmd *cobra.Command, a *app, o *scanOptions) error {
 	started := time.Now().UTC()
 	if o.now != "" {
 		t, err := time.Parse(time.RFC3339, o.now)
@@ -122,7 +126,18 @@ func runScan(cmd *cobra.Command, a *app, o scanOptions) error {
 	if cat, err = selectControls(cat, o.controls); err != nil {
 		return err
 	}
-	accts, problems, err := loadSnapshot(cmd.Context(), a, o.snapshot)
+	var (
+		accts    []*inventory.Account
+		problems []inventory.Problem
+	)
+	if o.snapshot == "" {
+		accts, problems, _, err = collectLive(cmd.Context(), a, &o.live)
+	} else {
+		if used := o.live.used(cmd.Flags()); len(used) > 0 {
+			return usageErrorf("%s cannot be used with --snapshot", strings.Join(used, ", "))
+		}
+		accts, problems, err = loadSnapshot(cmd.Context(), a, o.snapshot)
+	}
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,12 @@ func TestScanDemoGolden(t *testing.T) {
 }
 
 func TestScanExitCodes(t *testing.T) {
+	// Without --snapshot scan collects live: keep it hermetic (no region, no
+	// shared config, no instance metadata lookups off this machine).
+	for k, v := range map[string]string{"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none")} {
+		t.Setenv(k, v)
+	}
 	brokenDir := t.TempDir()
 	copyDir(t, demoSnapshot, brokenDir)
 	if err := os.WriteFile(filepath.Join(brokenDir, "iam", "account-authorization-details.json"), []byte(`{"UserDetailList": [`), 0o644); err != nil {
@@ -90,7 +96,8 @@ func TestScanExitCodes(t *testing.T) {
 		{name: "fail-on none with unknowns is partial", args: []string{"--snapshot", demoSnapshot, "--fail-on", "none"}, wantCode: ExitPartial},
 		{name: "medium failures below --fail-on and nothing unknown", args: []string{"--snapshot", demoSnapshot, "--controls", "KMS.2", "--fail-on", "critical"}, wantCode: ExitOK, wantOut: "2 FAIL, 0 UNKNOWN"},
 		{name: "snapshot problem outranks findings", args: []string{"--snapshot", brokenDir}, wantCode: ExitPartial, wantOut: "could not be read"},
-		{name: "missing snapshot flag", args: nil, wantCode: ExitUsage, wantErr: "--snapshot DIR is required"},
+		{name: "live scan needs a region", args: nil, wantCode: ExitUsage, wantErr: "no region"},
+		{name: "live flags need no snapshot", args: []string{"--snapshot", demoSnapshot, "--region", "us-east-1"}, wantCode: ExitUsage, wantErr: "cannot be used with --snapshot"},
 		{name: "no such directory", args: []string{"--snapshot", "does-not-exist"}, wantCode: ExitUsage},
 		{name: "bad format", args: []string{"--snapshot", demoSnapshot, "--format", "xml"}, wantCode: ExitUsage, wantErr: "unknown report format"},
 		{name: "bad fail-on", args: []string{"--snapshot", demoSnapshot, "--fail-on", "severe"}, wantCode: ExitUsage, wantErr: "--fail-on"},

@@ -46,7 +46,11 @@ func Run(cc CheckContext, cat []Control, accts []*inventory.Account) Result {
 		sev := cc.Config.SeverityFor(c.ID, c.Severity)
 		var fs []Finding
 		for _, a := range accts {
-			for _, f := range c.Check(cc, a) {
+			found := c.Check(cc, a)
+			if c.ResourceType == keyResourceType {
+				found = append(found, keyCoverageGaps(a)...)
+			}
+			for _, f := range found {
 				f.ControlID, f.Title, f.Severity, f.Control = c.ID, c.Title, sev, c
 				if f.ResourceType == "" {
 					f.ResourceType = c.ResourceType

@@ -21,6 +21,14 @@ type Account struct {
 
 	// Regions lists the KMS regions in the snapshot, sorted by name.
 	Regions []*Region
+	// RegionsIncomplete is nil when Regions is every region that was meant
+	// to be read. It says why not when the region list could not be read
+	// (regions.error.json: EC2 DescribeRegions failed and only the home
+	// region was read) or the account could not be read at all
+	// (accounts/<id>.error.json); keys may then exist in regions not
+	// listed. It is a pointer rather than a Fact so that an Account built
+	// by other sources (fixtures, IaC) is complete by default.
+	RegionsIncomplete *ReadError
 	// Keys lists every key in every region, sorted by region then key id.
 	Keys []*Key
 
@@ -50,8 +58,8 @@ type Region struct {
 	// AWS-managed keys and aliases without a target).
 	Aliases Fact[[]Alias]
 	// KeyListing is known when the region's keys were listed; unknown (with
-	// the ListKeys error) when the snapshot has kms/<region>/list-keys.error.json,
-	// in which case Keys may be incomplete for the region.
+	// the ListKeys error) when the snapshot has kms/<region>.error.json, in
+	// which case the region's keys and aliases are unknown.
 	KeyListing Fact[struct{}]
 }
 

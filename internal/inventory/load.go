@@ -68,6 +68,13 @@ func Load(ctx context.Context, fsys fs.FS, opts LoadOptions) ([]*Account, []Prob
 	case err == nil:
 		orgs := map[string]*org{}
 		for _, e := range entries {
+			if id, ok := strings.CutSuffix(e.Name(), ".error.json"); ok && !e.IsDir() {
+				if orgs[rootOrg] == nil {
+					orgs[rootOrg] = loadOrg(l, rootOrg)
+				}
+				accts = append(accts, unreachableAccount(l, id, orgs[rootOrg]))
+				continue
+			}
 			if !e.IsDir() {
 				l.report(Problem{File: path.Join("accounts", e.Name()), Reason: "not an account directory; ignored"})
 				continue
@@ -149,14 +156,15 @@ func loadAccount(ctx context.Context, l *loader, prefix, idHint string, o *org) 
 	if errors.Is(err, fs.ErrNotExist) {
 		l.report(Problem{File: kmsDir, Reason: "no kms directory: the snapshot has no keys"})
 	}
-	for _, rd := range regionDirs {
-		if !rd.IsDir() {
-			continue
-		}
-		r := &Region{Name: rd.Name(), KeyListing: Known(struct{}{})}
-		rdir := path.Join(kmsDir, rd.Name())
-		if rerr, ok := readErrorFile(l.fsys, path.Join(rdir, "list-keys.error.json"), "kms:ListKeys", l.report); ok {
+	for _, name := range regionNames(regionDirs) {
+		r := &Region{Name: name, KeyListing: Known(struct{}{})}
+		rdir := path.Join(kmsDir, name)
+		// kms/<region>.error.json stands in for the whole region directory:
+		// ListKeys failed (AccessDenied, or an opt-in region that is not
+		// enabled), so neither keys nor aliases were read.
+		if rerr, ok := readErrorFile(l.fsys, rdir+".error.json", "kms:ListKeys", l.report); ok {
 			r.KeyListing = Unknown[struct{}](rerr)
+			r.Aliases = Unknown[[]Alias](rerr)
 		}
 		keyDirs, err := fs.ReadDir(l.fsys, path.Join(rdir, "keys"))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -167,9 +175,12 @@ func loadAccount(ctx context.Context, l *loader, prefix, idHint string, o *org) 
 				l.report(Problem{File: path.Join(rdir, "keys", kd.Name()), Reason: "not a key directory; ignored"})
 				continue
 			}
-			slots = append(slots, &keySlot{dir: path.Join(rdir, "keys", kd.Name()), region: rd.Name(), id: kd.Name()})
+			slots = append(slots, &keySlot{dir: path.Join(rdir, "keys", kd.Name()), region: name, id: kd.Name()})
 		}
 		a.Regions = append(a.Regions, r)
+	}
+	if rerr, ok := readErrorFile(l.fsys, joinPrefix(prefix, "regions.error.json"), "ec2:DescribeRegions", l.report); ok {
+		a.RegionsIncomplete = rerr
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -179,6 +190,9 @@ func loadAccount(ctx context.Context, l *loader, prefix, idHint string, o *org) 
 		return gctx.Err()
 	})
 	for _, r := range a.Regions {
+		if !r.KeyListing.IsKnown() {
+			continue // the region failed as a whole; Aliases carries why
+		}
 		g.Go(func() error {
 			r.Aliases = loadAliases(l, path.Join(kmsDir, r.Name))
 			return gctx.Err()

@@ -123,10 +123,13 @@ func TestLoadUnknownFacts(t *testing.T) {
 			delete(m, testKey+"key-rotation-status.json")
 			m[testKey+"key-rotation-status.error.json"] = file(`{"Code":"AccessDeniedException","Message":"not authorized"}`)
 		}, func(a *Account) *ReadError { return a.Keys[0].Rotation.Reason() }, "AccessDeniedException", ""},
-		{"error file with .json.error.json name", func(m fstest.MapFS) {
+		{"error file replaces the response file", func(m fstest.MapFS) {
 			delete(m, testKey+"key-policy.json")
-			m[testKey+"key-policy.json.error.json"] = file(`{"Code":"NotFoundException","Message":"gone"}`)
+			m[testKey+"key-policy.error.json"] = file(`{"Code":"NotFoundException","Message":"gone"}`)
 		}, func(a *Account) *ReadError { return a.Keys[0].Policy.Reason() }, "NotFoundException", ""},
+		{"regions could not be listed", func(m fstest.MapFS) {
+			m["regions.error.json"] = file(`{"Code":"UnauthorizedOperation","Message":"no ec2"}`)
+		}, func(a *Account) *ReadError { return a.RegionsIncomplete }, "UnauthorizedOperation", ""},
 		{"policy not collected", func(m fstest.MapFS) { delete(m, testKey+"key-policy.json") },
 			func(a *Account) *ReadError { return a.Keys[0].Policy.Reason() }, CodeNotCollected, ""},
 		{"corrupt grants", func(m fstest.MapFS) { m[testKey+"grants.json"] = file("{\n\"Grants\": [\n{,]}") },
@@ -150,8 +153,14 @@ func TestLoadUnknownFacts(t *testing.T) {
 			m[testKey+"tags.error.json"] = file(`not json`)
 		}, func(a *Account) *ReadError { return a.Keys[0].Tags.Reason() }, CodeParseError, "tags.error.json"},
 		{"list keys failed", func(m fstest.MapFS) {
-			m["kms/us-east-1/list-keys.error.json"] = file(`{"Code":"AccessDeniedException","Message":"no"}`)
+			m["kms/us-east-1.error.json"] = file(`{"Code":"AccessDeniedException","Message":"no"}`)
 		}, func(a *Account) *ReadError { return a.Regions[0].KeyListing.Reason() }, "AccessDeniedException", ""},
+		{"disabled region has no directory", func(m fstest.MapFS) {
+			m["kms/ap-east-1.error.json"] = file(`{"Code":"UnrecognizedClientException","Message":"The security token included in the request is invalid."}`)
+		}, func(a *Account) *ReadError { return a.Regions[0].Aliases.Reason() }, "UnrecognizedClientException", ""},
+		{"organizations not readable", func(m fstest.MapFS) {
+			m["organizations/policies.error.json"] = file(`{"Code":"AccessDeniedException","Message":"no"}`)
+		}, func(a *Account) *ReadError { return a.SCPs.Reason() }, "AccessDeniedException", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,4 +340,84 @@ func TestIdentityPoliciesMissingPieces(t *testing.T) {
 	if _, ok := a.IAM.MustGet().IdentityPolicies("arn:aws:iam::111122223333:user/nobody"); ok {
 		t.Error("found a principal that does not exist")
 	}
+}
+
+// TestLoadErrorFileConvention checks the one error-file convention
+// (x.error.json stands in for x.json or the directory x/) for the failures
+// that concern more than one file.
+func TestLoadErrorFileConvention(t *testing.T) {
+	t.Run("legacy .json.error.json name is not an error file", func(t *testing.T) {
+		m := minimal()
+		delete(m, testKey+"key-policy.json")
+		m[testKey+"key-policy.json.error.json"] = file(`{"Code":"NotFoundException"}`)
+		a, _ := loadOne(t, m)
+		if rerr := a.Keys[0].Policy.Reason(); rerr == nil || rerr.Code != CodeNotCollected {
+			t.Errorf("policy reason %v, want %s", rerr, CodeNotCollected)
+		}
+	})
+	t.Run("region error file makes the region unknown", func(t *testing.T) {
+		m := minimal()
+		m["kms/ap-east-1.error.json"] = file(`{"Code":"UnrecognizedClientException","Message":"not enabled"}`)
+		a, problems := loadOne(t, m)
+		if len(problems) != 0 {
+			t.Errorf("problems %v", problems)
+		}
+		var names []string
+		for _, r := range a.Regions {
+			names = append(names, r.Name)
+		}
+		if diff := cmp.Diff([]string{"ap-east-1", "us-east-1"}, names); diff != "" {
+			t.Fatalf("regions (-want +got):\n%s", diff)
+		}
+		want := &ReadError{Call: "kms:ListKeys", File: "kms/ap-east-1.error.json", Code: "UnrecognizedClientException", Message: "not enabled"}
+		if diff := cmp.Diff(want, a.Regions[0].KeyListing.Reason()); diff != "" {
+			t.Errorf("key listing reason (-want +got):\n%s", diff)
+		}
+		if !a.Regions[1].KeyListing.IsKnown() || a.RegionsIncomplete != nil {
+			t.Errorf("us-east-1 listing %v, regions incomplete %v", a.Regions[1].KeyListing.Reason(), a.RegionsIncomplete)
+		}
+	})
+	t.Run("organisation not in use means no SCPs", func(t *testing.T) {
+		m := minimal()
+		m["organizations/policies.error.json"] = file(`{"Code":"AWSOrganizationsNotInUseException","Message":"not in an organization"}`)
+		a, _ := loadOne(t, m)
+		scps, rerr := a.ApplicableSCPs().Get()
+		if rerr != nil || len(scps) != 0 {
+			t.Errorf("applicable SCPs %v, %v; want known and empty", scps, rerr)
+		}
+	})
+	t.Run("account whose role could not be assumed", func(t *testing.T) {
+		m := fstest.MapFS{}
+		for name, f := range minimal() {
+			m["accounts/111122223333/"+name] = f
+		}
+		m["accounts/444455556666.error.json"] = file(`{"Code":"AccessDenied","Message":"not authorized to perform sts:AssumeRole"}`)
+		m["organizations/accounts.json"] = file(`{"Accounts":[{"Id":"444455556666","Name":"sandbox"}]}`)
+		accts, problems, err := Load(context.Background(), m, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(accts) != 2 || accts[1].ID != "444455556666" {
+			t.Fatalf("accounts %d, want 2 with 444455556666 second", len(accts))
+		}
+		locked := accts[1]
+		want := &ReadError{Call: "sts:AssumeRole", File: "accounts/444455556666.error.json", Code: "AccessDenied", Message: "not authorized to perform sts:AssumeRole"}
+		for name, rerr := range map[string]*ReadError{"caller": locked.Caller.Reason(), "iam": locked.IAM.Reason(), "regions": locked.RegionsIncomplete} {
+			if diff := cmp.Diff(want, rerr); diff != "" {
+				t.Errorf("%s reason (-want +got):\n%s", name, diff)
+			}
+		}
+		if locked.Name != "sandbox" || len(locked.Keys) != 0 {
+			t.Errorf("name %q keys %d", locked.Name, len(locked.Keys))
+		}
+		found := false
+		for _, p := range problems {
+			if p.File == "accounts/444455556666.error.json" && strings.Contains(p.Reason, "account 444455556666 was not collected: AccessDenied") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem naming the account in %v", problems)
+		}
+	})
 }

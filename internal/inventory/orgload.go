@@ -76,6 +76,15 @@ func loadOrg(l *loader, dir string) *org {
 			l.report(Problem{File: polDir, Reason: msg})
 		}
 		o.scps = Unknown[[]*SCP](&ReadError{Call: "organizations:DescribePolicy", File: polDir, Code: code, Message: msg})
+		// policies.error.json stands in for the policies/ directory:
+		// ListPolicies failed. An account outside any organisation has no
+		// SCPs at all, which is a known (empty) answer.
+		if rerr, ok := readErrorFile(l.fsys, polDir+".error.json", "organizations:ListPolicies", l.report); ok {
+			o.scps = Unknown[[]*SCP](rerr)
+			if rerr.Code == "AWSOrganizationsNotInUseException" {
+				o.scps = Known([]*SCP{})
+			}
+		}
 	} else {
 		o.scps = loadSCPs(l, dir, entries)
 	}

@@ -25,10 +25,11 @@ type Problem struct {
 
 func (p Problem) String() string { return p.File + ": " + p.Reason }
 
-// errorFileNames returns the names under which a failed call's error may be
-// stored: "x.error.json" (preferred) and "x.json.error.json".
-func errorFileNames(file string) []string {
-	return []string{strings.TrimSuffix(file, ".json") + ".error.json", file + ".error.json"}
+// errorFileName is where a failed call's error is stored: "x.error.json"
+// stands in for "x.json" (and "x.error.json" for a directory "x/" whose
+// listing call failed). This is the one convention of the snapshot format.
+func errorFileName(file string) string {
+	return strings.TrimSuffix(file, ".json") + ".error.json"
 }
 
 // readCall reads one API response file into v. It returns nil when v was
@@ -49,10 +50,8 @@ func readCall(fsys fs.FS, file, call string, v any, report func(Problem)) *ReadE
 		report(Problem{File: file, Reason: err.Error()})
 		return &ReadError{Call: call, File: file, Code: "ReadError", Message: err.Error()}
 	}
-	for _, ef := range errorFileNames(file) {
-		if rerr, ok := readErrorFile(fsys, ef, call, report); ok {
-			return rerr
-		}
+	if rerr, ok := readErrorFile(fsys, errorFileName(file), call, report); ok {
+		return rerr
 	}
 	return &ReadError{Call: call, File: file, Code: CodeNotCollected, Message: "no response file in the snapshot"}
 }

@@ -55,10 +55,10 @@ type orgAccount struct {
 	Email           *string            `json:"Email,omitzero"`
 	Name            *string            `json:"Name,omitzero"`
 	Status          string             `json:"Status,omitzero"`
-	JoinedMethod    string             `json:"JoinedMethod,omitzero"`
-	JoinedTimestamp *clijson.Timestamp `json:"JoinedTimestamp,omitzero"`
 	State           string             `json:"State,omitzero"`
 	Paths           []string           `json:"Paths,omitzero"`
+	JoinedMethod    string             `json:"JoinedMethod,omitzero"`
+	JoinedTimestamp *clijson.Timestamp `json:"JoinedTimestamp,omitzero"`
 }
 
 type listParentsOutput struct {

@@ -63,6 +63,11 @@ func (s *Server) serveKMS(w http.ResponseWriter, c call) {
 	if region == nil {
 		region = &Region{}
 	}
+	if s.cfg.Throttle != nil && s.cfg.Throttle(a.ID, c.region, c.target, req.KeyId) {
+		s.throttled.Add(1)
+		writeJSONError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		return
+	}
 	if s.denied(c, c.target, req.KeyId) {
 		writeJSONError(w, http.StatusBadRequest, "AccessDeniedException", deniedMessage(a.ID, "kms:"+c.target))
 		return
@@ -87,10 +92,14 @@ func (s *Server) serveKMS(w http.ResponseWriter, c call) {
 		}
 		aliases := []map[string]any{}
 		for _, al := range region.Aliases[start:end] {
-			aliases = append(aliases, map[string]any{
+			e := map[string]any{
 				"AliasName": al.Name, "AliasArn": fmt.Sprintf("arn:aws:kms:%s:%s:%s", c.region, a.ID, al.Name),
-				"TargetKeyId": al.TargetKeyID, "CreationDate": epochPtr(al.Created), "LastUpdatedDate": epochPtr(al.Created),
-			})
+				"CreationDate": epochPtr(al.Created), "LastUpdatedDate": epochPtr(al.Created),
+			}
+			if al.TargetKeyID != "" { // AWS omits the member for an alias without a key
+				e["TargetKeyId"] = al.TargetKeyID
+			}
+			aliases = append(aliases, e)
 		}
 		writeJSON(w, paged("Aliases", aliases, "Truncated", "NextMarker", next))
 	default:

@@ -40,6 +40,10 @@ type Config struct {
 	// Deny reports whether a call is denied with AccessDenied. resource is
 	// the key id for per-key KMS calls and "" otherwise.
 	Deny func(account, region, operation, resource string) bool
+	// Throttle reports whether a KMS call is always answered with
+	// ThrottlingException, whatever the rate, so that the client's retries
+	// run out. Arguments are as for Deny.
+	Throttle func(account, region, operation, resource string) bool
 }
 
 // Stats counts what the fake served.
