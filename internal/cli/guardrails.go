@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kmsguard/kmsguard/internal/guardrails"
+	"github.com/kmsguard/kmsguard/internal/inventory/live"
 )
 
 // guardrailFlags are the options every guardrails subcommand shares.
@@ -70,7 +71,7 @@ principals escape.`,
 	pf.BoolVar(&f.denyForeign, "deny-foreign-grants", false, "deny CreateGrant to principals outside --trusted-account")
 	pf.StringArrayVar(&f.trustedAccounts, "trusted-account", nil, "account id grants may target (repeatable)")
 	pf.StringVar(&f.outDir, "out", "", "write the generated files to this directory instead of stdout")
-	cmd.AddCommand(newGuardrailsSCPCmd(a, f), newGuardrailsKeyPolicyCmd(a, f), newGuardrailsEventBridgeCmd(a, f))
+	cmd.AddCommand(newGuardrailsSCPCmd(a, f), newGuardrailsKeyPolicyCmd(a, f), newGuardrailsEventBridgeCmd(a, f), newGuardrailsCollectorCmd(a, f))
 	return cmd
 }
 
@@ -170,6 +171,26 @@ func newGuardrailsEventBridgeCmd(a *app, f *guardrailFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "cloudformation", "cloudformation or terraform")
 	cmd.Flags().StringVar(&topic, "topic", "", "SNS topic name (default kmsguard-kms-alerts)")
+	return cmd
+}
+
+func newGuardrailsCollectorCmd(a *app, f *guardrailFlags) *cobra.Command {
+	var org bool
+	var role string
+	cmd := &cobra.Command{
+		Use:   "collector-policy",
+		Short: "The read-only IAM policy kmsguard's own collector needs (same as `kmsguard permissions`)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			doc, err := live.PermissionsPolicy(org, role)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrUsage, err)
+			}
+			return emit(a.stdout, f.outDir, "kmsguard-collector-policy.json", doc, doc)
+		},
+	}
+	cmd.Flags().BoolVar(&org, "org", false, "add the Organizations reads and sts:AssumeRole for organisation scans")
+	cmd.Flags().StringVar(&role, "role", "", "with --org: the role name kmsguard assumes in each account")
 	return cmd
 }
 

@@ -53,6 +53,13 @@ func TestGuardrailsCLI(t *testing.T) {
 			t.Errorf("exit %d, output:\n%s", code, out)
 		}
 	})
+	t.Run("collector policy matches permissions", func(t *testing.T) {
+		_, want, _ := runCLI(t, "", "permissions", "--org", "--role", "KmsguardAudit")
+		code, got, errOut := runCLI(t, "", "guardrails", "collector-policy", "--org", "--role", "KmsguardAudit")
+		if code != ExitOK || got != want || !strings.Contains(got, "kms:GetKeyPolicy") {
+			t.Errorf("exit %d (%s); collector-policy and permissions differ or lack kms:GetKeyPolicy:\n%s\n---\n%s", code, errOut, got, want)
+		}
+	})
 	usage := [][]string{
 		{"guardrails", "scp"},
 		{"guardrails", "scp", "--authorized", bg, "--protect-tag", "novalue"},

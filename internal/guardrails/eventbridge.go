@@ -29,6 +29,11 @@ var TrailTamperingEvents = []string{
 // expires: no API call in the account precedes them.
 var KMSServiceEvents = []string{"KMS CMK Deletion", "KMS Imported Key Material Expiration"}
 
+// KMSServiceCloudTrailEvents are the CloudTrail records (event type
+// AwsServiceEvent) of the same destruction: they carry the key ARN and
+// account the way API calls do.
+var KMSServiceCloudTrailEvents = []string{"DeleteKey", "DeleteExpiredKeyMaterial"}
+
 // EventRule is one EventBridge rule: a name, what it is for, and the pattern.
 type EventRule struct {
 	Name        string
@@ -57,6 +62,18 @@ func EventRules() []EventRule {
 			Pattern: map[string]any{
 				"source":      []string{"aws.kms"},
 				"detail-type": KMSServiceEvents,
+			},
+		},
+		{
+			Name:        "kmsguard-kms-service-events",
+			Description: "KMS itself deleted a key at the end of its waiting period or deleted expired imported key material (CloudTrail service events)",
+			Pattern: map[string]any{
+				"source":      []string{"aws.kms"},
+				"detail-type": []string{"AWS Service Event via CloudTrail"},
+				"detail": map[string]any{
+					"eventSource": []string{"kms.amazonaws.com"},
+					"eventName":   KMSServiceCloudTrailEvents,
+				},
 			},
 		},
 		{
