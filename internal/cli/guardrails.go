@@ -16,6 +16,7 @@ import (
 
 // guardrailFlags are the options every guardrails subcommand shares.
 type guardrailFlags struct {
+	configPath      string
 	authorized      []string
 	protectKeys     []string
 	protectTags     []string
@@ -25,8 +26,17 @@ type guardrailFlags struct {
 	outDir          string
 }
 
+// options merges the config file's guardrails section (when --config is
+// given) with the flags; flags add to the lists and override the scalars.
 func (f *guardrailFlags) options() (guardrails.Options, error) {
+	cfg, err := loadConfig(f.configPath)
+	if err != nil {
+		return guardrails.Options{}, err
+	}
 	tags := map[string]string{}
+	for k, v := range cfg.Guardrails.ProtectedTags {
+		tags[k] = v
+	}
 	for _, kv := range f.protectTags {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -35,12 +45,15 @@ func (f *guardrailFlags) options() (guardrails.Options, error) {
 		tags[k] = v
 	}
 	opts := guardrails.Options{
-		AuthorizedPrincipals: f.authorized,
-		ProtectedKeyARNs:     f.protectKeys,
+		AuthorizedPrincipals: append(append([]string(nil), cfg.Allowlist.BreakGlass...), f.authorized...),
+		ProtectedKeyARNs:     append(append([]string(nil), cfg.Guardrails.ProtectedKeys...), f.protectKeys...),
 		ProtectedTags:        tags,
-		MinPendingWindowDays: f.minWindow,
-		DenyForeignGrants:    f.denyForeign,
-		TrustedAccounts:      f.trustedAccounts,
+		MinPendingWindowDays: cfg.Guardrails.MinPendingWindowDays,
+		DenyForeignGrants:    cfg.Guardrails.DenyForeignGrants || f.denyForeign,
+		TrustedAccounts:      append(append([]string(nil), cfg.Organization.TrustedAccounts...), f.trustedAccounts...),
+	}
+	if f.minWindow != 0 {
+		opts.MinPendingWindowDays = f.minWindow
 	}
 	if err := opts.Validate(); err != nil {
 		return opts, fmt.Errorf("%w: %v", ErrUsage, err)
@@ -64,6 +77,7 @@ principals escape.`,
 		RunE: runGroup,
 	}
 	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.configPath, "config", "", "kmsguard.yaml: allowlist.breakGlass, organization.trustedAccounts and the guardrails section (flags add to it)")
 	pf.StringArrayVar(&f.authorized, "authorized", nil, "principal ARN pattern that keeps the destructive permissions (repeatable; wildcards allowed)")
 	pf.StringArrayVar(&f.protectKeys, "protect-key", nil, "protect only this key ARN pattern (repeatable; default every key)")
 	pf.StringArrayVar(&f.protectTags, "protect-tag", nil, "protect keys tagged KEY=VALUE (repeatable)")
@@ -110,10 +124,11 @@ func newGuardrailsKeyPolicyCmd(a *app, f *guardrailFlags) *cobra.Command {
 		Short: "The key-policy statement that gives a key deletion protection (optionally merged into a policy)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if len(f.authorized) == 0 {
-				return usageErrorf("--authorized: name at least one break-glass principal ARN")
+			opts, err := f.options()
+			if err != nil && len(f.authorized) == 0 {
+				return usageErrorf("--authorized or the config's allowlist.breakGlass: name at least one break-glass principal ARN")
 			}
-			st, err := guardrails.DeletionProtection(f.authorized, lockPolicy)
+			st, err := guardrails.DeletionProtection(opts.AuthorizedPrincipals, lockPolicy)
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrUsage, err)
 			}

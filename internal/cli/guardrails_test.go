@@ -60,6 +60,17 @@ func TestGuardrailsCLI(t *testing.T) {
 			t.Errorf("exit %d (%s); collector-policy and permissions differ or lack kms:GetKeyPolicy:\n%s\n---\n%s", code, errOut, got, want)
 		}
 	})
+	t.Run("scp from the config file", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "", "guardrails", "scp", "--config", "../../examples/kmsguard.yaml")
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		for _, want := range []string{"role/KeyAdminBreakGlass", "aws:ResourceTag/environment", "kms:ScheduleKeyDeletionPendingWindowInDays", `"30"`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("SCP from examples/kmsguard.yaml lacks %s:\n%s", want, out)
+			}
+		}
+	})
 	usage := [][]string{
 		{"guardrails", "scp"},
 		{"guardrails", "scp", "--authorized", bg, "--protect-tag", "novalue"},

@@ -18,6 +18,7 @@ type Config struct {
 	Parameters   Parameters       `yaml:"parameters"`
 	Organization Organization     `yaml:"organization"`
 	Allowlist    Allowlist        `yaml:"allowlist"`
+	Guardrails   Guardrails       `yaml:"guardrails"`
 	// Severity overrides a control's default severity, keyed by control id.
 	Severity     map[string]severity.Level `yaml:"-"`
 	Suppressions []Suppression             `yaml:"suppressions"`
@@ -80,6 +81,22 @@ type Allowlist struct {
 	// BreakGlass are ARN patterns of the roles allowed to delete keys and to
 	// change key policies in an emergency.
 	BreakGlass []string `yaml:"breakGlass"`
+}
+
+// Guardrails configures `kmsguard guardrails`: which keys the generated SCPs
+// protect and how. The authorised principals are Allowlist.BreakGlass and the
+// accounts grants may target are Organization.TrustedAccounts.
+type Guardrails struct {
+	// ProtectedKeys are key ARN patterns; with ProtectedTags empty too,
+	// every key is protected.
+	ProtectedKeys []string `yaml:"protectedKeys"`
+	// ProtectedTags protects keys carrying any of these tags (key: value).
+	ProtectedTags map[string]string `yaml:"protectedTags"`
+	// MinPendingWindowDays denies shorter deletion waiting periods (7-30).
+	MinPendingWindowDays int `yaml:"minPendingWindowDays"`
+	// DenyForeignGrants denies CreateGrant to principals outside the
+	// trusted accounts.
+	DenyForeignGrants bool `yaml:"denyForeignGrants"`
 }
 
 // AuthorisedPrincipal is an ARN pattern (with * and ?) and why it is trusted.

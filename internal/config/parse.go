@@ -23,6 +23,7 @@ type fileConfig struct {
 	Parameters   Parameters        `yaml:"parameters"`
 	Organization Organization      `yaml:"organization"`
 	Allowlist    Allowlist         `yaml:"allowlist"`
+	Guardrails   Guardrails        `yaml:"guardrails"`
 	Severity     map[string]string `yaml:"severity"`
 	Suppressions []Suppression     `yaml:"suppressions"`
 }
@@ -63,7 +64,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	lines := lineIndex(&root)
 
 	c := &Config{Version: fc.Version, Controls: fc.Controls, Parameters: fc.Parameters,
-		Organization: fc.Organization, Allowlist: fc.Allowlist, Suppressions: fc.Suppressions,
+		Organization: fc.Organization, Allowlist: fc.Allowlist, Guardrails: fc.Guardrails, Suppressions: fc.Suppressions,
 		Severity: map[string]severity.Level{}}
 	var errs []error
 	bad := func(path, format string, args ...any) {
