@@ -205,6 +205,9 @@ func newRulesTestCmd(a *app) *cobra.Command {
 		Short: "Run every rule's true and false samples",
 		Long: `Run the samples of every rule (kmsguard.tests.match and .nomatch): a match
 sample passes when its rule matches it, a nomatch sample when it does not.
+A correlation rule's sample is a sequence of events, run through the rules
+and a fresh correlator: it passes when the correlation fires (match) or
+does not (nomatch).
 Rules are tested as written, without meta filters. Samples that need the
 policy analyzer are reported as SKIP until it is wired in.
 
@@ -223,7 +226,12 @@ Exit codes: 0 all samples pass, 1 a sample fails, 2 a rule fails to load.`,
 			if err != nil {
 				return err
 			}
-			return reportSamples(a.stdout, eng.RunSamples())
+			results := eng.RunSamples()
+			seq, err := eng.RunCorrelationSamples(set.Correlations, detect.CorrelatorOptions{})
+			if err != nil {
+				return fmt.Errorf("%w: compiling correlation rules:\n%w", ErrUsage, err)
+			}
+			return reportSamples(a.stdout, append(results, seq...))
 		},
 	}
 	flags.register(cmd)
@@ -251,7 +259,7 @@ func reportSamples(w io.Writer, results []detect.SampleResult) error {
 		default:
 			pass++
 		}
-		fmt.Fprintf(&b, "%s  %s  %s %q%s  [%s line %d]\n", status, r.Rule.Title, kind, r.Sample.Name, note, r.Rule.File, r.Sample.Line)
+		fmt.Fprintf(&b, "%s  %s  %s %q%s  [%s line %d]\n", status, r.Title(), kind, r.Sample.Name, note, r.File(), r.Sample.Line)
 	}
 	fmt.Fprintf(&b, "\n%d passed, %d failed, %d skipped\n", pass, fail, skip)
 	if _, err := io.WriteString(w, b.String()); err != nil {
