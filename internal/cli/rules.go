@@ -145,7 +145,7 @@ func writeRulesJSON(w io.Writer, rules []*detect.Rule, filters []*detect.Filter,
 	for _, k := range corrs {
 		out.Correlations = append(out.Correlations, correlationJSON{
 			ID: k.ID, Title: k.Title, Level: k.Level.String(), File: k.File, Type: string(k.Type), Rules: k.Rules,
-			GroupBy: k.GroupBy, Timespan: k.Timespan.String(), Condition: k.Condition.String(), Field: k.Field,
+			GroupBy: k.GroupBy, Timespan: k.TimespanText(), Condition: k.Condition.String(), Field: k.Field,
 			Generate: k.Generate, Samples: len(k.Samples),
 		})
 	}
@@ -191,7 +191,7 @@ func writeRulesTable(w io.Writer, rules []*detect.Rule, filters []*detect.Filter
 			if k.Field != "" {
 				cond = "distinct " + k.Field + " " + cond
 			}
-			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s by %s: %s\n", k.ID, k.Level, k.Title, k.Type, k.Timespan, strings.Join(k.GroupBy, ","), cond)
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s by %s: %s\n", k.ID, k.Level, k.Title, k.Type, k.TimespanText(), strings.Join(k.GroupBy, ","), cond)
 		}
 		_ = tw.Flush()
 	}

@@ -82,9 +82,9 @@ func TestRulesCommand(t *testing.T) {
 		wantErr  []string
 	}{
 		{name: "table lists built-ins", args: []string{"rules"}, wantCode: ExitOK,
-			wantOut: []string{"ID", "LEVEL", "fcfcb8c4-0f20-4bf1-bfcf-798516697a85", "kms.amazonaws.com:DisableKey,ScheduleKeyDeletion", "11 rules, 0 filters"}},
+			wantOut: []string{"ID", "LEVEL", "fcfcb8c4-0f20-4bf1-bfcf-798516697a85", "kms.amazonaws.com:DisableKey,ScheduleKeyDeletion", "14 rules, 0 filters, 2 correlations", "CORRELATION", "a62c5a46-8805-4a4c-9332-16d8467f4960  critical", "value_count       10m by userIdentity.arn: distinct kmsguard.key.arn gte 3"}},
 		{name: "added directory", args: []string{"rules", "--rules", good}, wantCode: ExitOK,
-			wantOut: []string{"Test rule for the CLI", "12 rules"}},
+			wantOut: []string{"Test rule for the CLI", "15 rules"}},
 		{name: "only the directory", args: []string{"rules", "--rules", good, "--no-builtin"}, wantCode: ExitOK,
 			wantOut: []string{"5b3f0c1e-9a8d-4c7b-8e6f-1a2b3c4d5e6f  high", "1 rules"}},
 		{name: "no-builtin needs rules", args: []string{"rules", "--no-builtin"}, wantCode: ExitUsage,
@@ -158,12 +158,22 @@ filter:
 		Filters []struct {
 			Rules []string `json:"rules"`
 		} `json:"filters"`
+		Correlations []struct {
+			ID       string   `json:"id"`
+			Type     string   `json:"type"`
+			Rules    []string `json:"rules"`
+			Timespan string   `json:"timespan"`
+			Samples  int      `json:"samples"`
+		} `json:"correlations"`
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if len(got.Rules) != 12 || len(got.Filters) != 1 {
-		t.Fatalf("got %d rules and %d filters, want 12 and 1", len(got.Rules), len(got.Filters))
+	if len(got.Rules) != 15 || len(got.Filters) != 1 || len(got.Correlations) != 2 {
+		t.Fatalf("got %d rules, %d filters and %d correlations, want 15, 1 and 2", len(got.Rules), len(got.Filters), len(got.Correlations))
+	}
+	if c := got.Correlations[0]; c.Type != "temporal_ordered" || c.Timespan != "1h" || len(c.Rules) != 2 || c.Samples == 0 {
+		t.Errorf("correlation listed as %+v", c)
 	}
 	last := got.Rules[len(got.Rules)-1]
 	if last.ID != "5b3f0c1e-9a8d-4c7b-8e6f-1a2b3c4d5e6f" || last.Level != "high" || last.Samples != 2 ||

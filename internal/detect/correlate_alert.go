@@ -88,7 +88,7 @@ func correlationAlert(k *Correlation, g *group, win []entry, n int64) alert.Aler
 			"correlation_type": string(k.Type),
 			"window_start":     first.Time.Format(time.RFC3339),
 			"window_end":       last.Time.Format(time.RFC3339),
-			"timespan":         k.Timespan.String(),
+			"timespan":         k.TimespanText(),
 			"event_count":      strconv.Itoa(len(win)),
 			"condition":        k.Condition.String(),
 			"matched":          strconv.FormatInt(n, 10),

@@ -58,6 +58,19 @@ type Correlation struct {
 	Samples []SequenceSample
 }
 
+// TimespanText is the timespan in Sigma's form: 10m, 1h, 2d.
+func (k *Correlation) TimespanText() string {
+	for _, u := range []struct {
+		d time.Duration
+		s string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+		if k.Timespan%u.d == 0 {
+			return strconv.FormatInt(int64(k.Timespan/u.d), 10) + u.s
+		}
+	}
+	return strconv.FormatInt(int64(k.Timespan/time.Second), 10) + "s"
+}
+
 // CountCondition is a correlation condition: every bound that is set must
 // hold (Sigma's AND of gt, gte, lt, lte, eq, neq).
 type CountCondition struct {

@@ -75,8 +75,13 @@ func yamlDoc(t *testing.T, data []byte) any {
 	return jsonValue(t, &n)
 }
 
+// TestBuiltinRulesValidateAgainstSigmaSchema validates every built-in file
+// (one document each) against the detection rule schema, or the
+// correlation rule schema for correlations.
 func TestBuiltinRulesValidateAgainstSigmaSchema(t *testing.T) {
 	schema := compileSchema(t, "sigma-detection-rule-schema.json")
+	corrSchema := compileSchema(t, "sigma-correlation-rules-schema.json")
+	correlations := 0
 	files, err := builtinFS.ReadDir("rules")
 	if err != nil {
 		t.Fatal(err)
@@ -90,10 +95,19 @@ func TestBuiltinRulesValidateAgainstSigmaSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := schema.Validate(yamlDoc(t, data)); err != nil {
+			doc := yamlDoc(t, data)
+			s := schema
+			if m, ok := doc.(map[string]any); ok && m["correlation"] != nil {
+				s = corrSchema
+				correlations++
+			}
+			if err := s.Validate(doc); err != nil {
 				t.Errorf("schema: %v", err)
 			}
 		})
+	}
+	if correlations < 2 {
+		t.Errorf("only %d built-in correlation rules", correlations)
 	}
 }
 
