@@ -82,8 +82,9 @@ type CorrelationStats struct {
 	Suppressed uint64
 	// Duplicates: the same eventID seen again for the same rule and group.
 	Duplicates uint64
-	// MissingField: events without a group-by field (or the value_count
-	// field); like SQL GROUP BY over nulls, they join no group.
+	// MissingField: events without a group-by field, the value_count field
+	// or a parseable eventTime; like SQL GROUP BY over nulls, they join no
+	// group.
 	MissingField uint64
 	// GroupsEvicted: groups dropped by the MaxGroups cap.
 	GroupsEvicted uint64
@@ -132,6 +133,10 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 		}
 		if k.ID == "" {
 			errs = append(errs, fmt.Errorf("%s: id is required to run it (alerts carry it)", where))
+			continue
+		}
+		if r, clash := rules[k.ID]; clash {
+			errs = append(errs, fmt.Errorf("%s: id %s is already used by rule %q in %s", where, k.ID, r.Title, r.File))
 			continue
 		}
 		if prev, dup := ids[k.ID]; dup {
@@ -209,7 +214,7 @@ func (c *Correlator) Watermark() time.Time { return c.watermark }
 // Observe feeds one match of a detection rule on rec (after Engine.Match,
 // which adds the derived fields) and returns the correlation alerts it
 // completes. Matches may arrive in any eventTime order; an event without a
-// parseable eventTime is counted as late and ignored.
+// parseable eventTime is counted in MissingField and ignored.
 func (c *Correlator) Observe(m Match, rec *cloudtrail.Record) []alert.Alert {
 	refs := c.byRule[m.Rule]
 	if len(refs) == 0 {
@@ -221,7 +226,7 @@ func (c *Correlator) Observe(m Match, rec *cloudtrail.Record) []alert.Alert {
 		cs := ref.c
 		cs.stats.Observed++
 		if err != nil {
-			cs.stats.Late++
+			cs.stats.MissingField++
 			continue
 		}
 		if a, ok := c.observe(cs, ref.i, t.UTC(), rec); ok {
