@@ -234,20 +234,21 @@ func (c *Correlator) Observe(m Match, rec *cloudtrail.Record) []alert.Alert {
 		}
 	}
 	if err == nil && t.After(c.watermark) {
-		out = append(out, c.advance(t.UTC())...)
+		out = append(out, c.advance(t.UTC(), false)...)
 	}
 	return out
 }
 
 // Advance moves the watermark to t (if later), closes the windows that
-// can no longer receive events and returns the alerts they produce. Call
-// it as wall-clock time passes in a live stream, so that quiet periods
-// still close windows.
+// can no longer receive events, drops expired groups and returns the
+// alerts the closed windows produce. Call it as wall-clock time passes in
+// a live stream, so that quiet periods still close windows. It visits
+// every group: call it every few seconds, not per event.
 func (c *Correlator) Advance(t time.Time) []alert.Alert {
 	if !t.After(c.watermark) {
 		return nil
 	}
-	return c.advance(t.UTC())
+	return c.advance(t.UTC(), true)
 }
 
 // Flush ends the input: every open window is evaluated as if closed, and
@@ -283,13 +284,14 @@ func (c *Correlator) horizon(cs *corrState) time.Time {
 	return c.watermark.Add(-c.opts.AllowedLateness - cs.corr.Timespan)
 }
 
-func (c *Correlator) advance(t time.Time) []alert.Alert {
+func (c *Correlator) advance(t time.Time, always bool) []alert.Alert {
 	c.watermark = t
 	var out []alert.Alert
 	for _, cs := range c.corrs {
-		// Sweep every group at most once per quarter timespan of event time:
-		// expiry is then late by that much, and the cost stays amortised.
-		if !cs.swept.IsZero() && t.Sub(cs.swept) < cs.corr.Timespan/4 {
+		// As events move the watermark, sweep every group at most once per
+		// quarter timespan of event time: expiry is then late by that
+		// much, and the cost stays amortised.
+		if !always && !cs.swept.IsZero() && t.Sub(cs.swept) < cs.corr.Timespan/4 {
 			continue
 		}
 		cs.swept = t
