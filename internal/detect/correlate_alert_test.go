@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,15 @@ func TestStandaloneFollowsGenerate(t *testing.T) {
 			if got := h.c.Standalone(r); got != want {
 				t.Errorf("%q: Standalone(%s) = %v, want %v", tt.extra, r.Name, got, want)
 			}
+		}
+	}
+}
+
+func TestGroupKeyIsJSON(t *testing.T) {
+	for _, vals := range [][]string{{"arn:aws:iam::1:user/a"}, {`a"b`}, {`a\b`}, {"<&>"}, {"é"}, {"\x01"}, {"a", "b"}, {""}} {
+		want, _ := json.Marshal(vals)
+		if got := groupKey(vals); got != string(want) {
+			t.Errorf("groupKey(%q) = %s, want %s", vals, got, want)
 		}
 	}
 }

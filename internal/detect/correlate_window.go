@@ -70,8 +70,7 @@ func (c *Correlator) observe(cs *corrState, ruleIdx int, t time.Time, rec *cloud
 		}
 		values[i] = v
 	}
-	e := entry{Time: t, EventID: rec.String("eventID"), Rule: ruleIdx, Actor: rec.String("userIdentity.arn"),
-		Account: rec.String("recipientAccountId"), Region: rec.String("awsRegion"), Name: rec.String("eventName"), Keys: keyARNs(rec)}
+	e := entry{Time: t, EventID: rec.String("eventID"), Rule: ruleIdx}
 	if k.Type == ValueCount {
 		f := k.Field
 		if m, ok := k.Aliases[f]; ok {
@@ -113,6 +112,10 @@ func (c *Correlator) observe(cs *corrState, ruleIdx int, t time.Time, rec *cloud
 			return alert.Alert{}, false
 		}
 	}
+	// The rest of the entry is only for the alert: filled once the event
+	// is known to count.
+	e.Actor, e.Account, e.Region = rec.String("userIdentity.arn"), rec.String("recipientAccountId"), rec.String("awsRegion")
+	e.Name, e.Keys = rec.String("eventName"), keyARNs(rec)
 	p := sort.Search(len(g.entries), func(i int) bool { return g.entries[i].Time.After(t) })
 	g.entries = append(g.entries, entry{})
 	copy(g.entries[p+1:], g.entries[p:])
@@ -234,8 +237,21 @@ func (c *Correlator) fire(cs *corrState, g *group, i, j int, n int64) alert.Aler
 // groupKey encodes group-by values unambiguously (it is also the state
 // store's window key).
 func groupKey(values []string) string {
+	if len(values) == 1 && plainJSON(values[0]) {
+		return `["` + values[0] + `"]` // the common case, as json.Marshal writes it
+	}
 	b, _ := json.Marshal(values) // strings always marshal
 	return string(b)
+}
+
+// plainJSON reports a string that json.Marshal writes unescaped.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func sortAlerts(as []alert.Alert) {
