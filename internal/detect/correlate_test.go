@@ -218,6 +218,20 @@ func TestCorrelationWindows(t *testing.T) {
 			wantStats: CorrelationStats{Observed: 2, Groups: 1},
 		},
 		{
+			name: "eq on distinct values at window close",
+			correlation: `    type: value_count
+    rules: [base_a]
+    group-by: [userIdentity.arn]
+    timespan: 10m
+    condition: {field: kmsguard.key.arn, eq: 2}
+`,
+			events: []ev{{"A", "e1", alice, "10:00:00", "11111111-1111-4111-8111-111111111111"}, {"A", "e2", alice, "10:05:00", "22222222-2222-4222-8222-222222222222"},
+				{"A", "e3", alice, "10:11:00", "22222222-2222-4222-8222-222222222222"}, {"A", "e4", alice, "10:08:00", "22222222-2222-4222-8222-222222222222"}},
+			flush:     true,
+			want:      []string{"e1 e2 e4"},
+			wantStats: CorrelationStats{Observed: 4, Alerts: 1},
+		},
+		{
 			name: "flush evaluates open windows", correlation: rangeCount,
 			events:    []ev{{"A", "e1", alice, "10:00:00", ""}, {"A", "e2", alice, "10:01:00", ""}},
 			flush:     true,

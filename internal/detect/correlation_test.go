@@ -35,6 +35,7 @@ func TestParseCorrelationRejects(t *testing.T) {
 		{"unknown operator", doc(strings.Replace(ok, "gte: 3", "ge: 3", 1)), "correlation.condition.ge"},
 		{"negative bound", doc(strings.Replace(ok, "gte: 3", "gte: -1", 1)), "want a non-negative integer"},
 		{"no lower bound", doc(strings.Replace(ok, "gte: 3", "lt: 3", 1)), "has no lower bound"},
+		{"neq alone", doc(strings.Replace(ok, "gte: 3", "neq: 3", 1)), "has no lower bound"},
 		{"field on event_count", doc(strings.Replace(ok, "gte: 3", "gte: 3, field: y", 1)), "only value_count takes a field"},
 		{"value_count without field", doc(strings.Replace(ok, "event_count", "value_count", 1)), "correlation.condition.field is required for value_count"},
 		{"value_count with a field list", doc(strings.Replace(strings.Replace(ok, "event_count", "value_count", 1), "gte: 3", "gte: 3, field: [a, b]", 1)), "lists of fields are not supported"},
