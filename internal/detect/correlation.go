@@ -266,4 +266,3 @@ func slicesIndex(list []string, s string) int {
 	}
 	return -1
 }
-
