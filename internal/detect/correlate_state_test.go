@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -152,5 +153,49 @@ func FuzzRestoreWindow(f *testing.F) {
 		c.feed(t, ev{"A", "n1", alice, "10:00:00", ""}, ev{"A", "n2", "x", "10:00:30", ""})
 		c.c.Advance(at("23:00:00"))
 		c.c.Flush()
+	})
+}
+
+// FuzzLoadCorrelation parses arbitrary rule files that may hold
+// correlations: parsing, compiling and running them must never panic.
+func FuzzLoadCorrelation(f *testing.F) {
+	for _, name := range []string{"mr_kms_keys_destroyed_by_one_principal.yml", "mr_iam_kms_grant_then_destructive_action.yml"} {
+		data, err := builtinFS.ReadFile("rules/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		// Without the bulky samples, which stall the fuzzer.
+		if i := bytes.Index(data, []byte("\n    tests:")); i > 0 {
+			data = data[:i+1]
+		}
+		f.Add(data)
+	}
+	for _, body := range []string{eventCount3in10m, orderedAB, rangeCount,
+		"    type: temporal\n    rules: [base_a, base_b]\n    group-by: [who]\n    timespan: 5m\n    aliases:\n        who:\n            base_a: userIdentity.arn\n            base_b: requestParameters.keyId\n",
+		"    type: value_count\n    rules: [base_a]\n    group-by: [awsRegion]\n    timespan: 1d\n    condition: {field: kmsguard.key.arn, gt: 1, lte: 4}\n",
+	} {
+		f.Add([]byte(corrBaseRules + "---\ntitle: t\nid: " + testCorrID + "\ncorrelation:\n" + body))
+	}
+	f.Add([]byte("title: c\ncorrelation: {type: event_count}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := ParseRuleSet("fuzz.yml", data)
+		if err != nil {
+			return
+		}
+		eng, err := NewEngine(set, Options{NoFilters: true})
+		if err != nil {
+			return
+		}
+		c, err := NewCorrelator(set, CorrelatorOptions{MaxGroups: 4, MaxEventsPerGroup: 4})
+		if err != nil {
+			return
+		}
+		h := &corrHarness{eng: eng, c: c, set: set}
+		h.feed(t, ev{"A", "e1", alice, "10:00:00", "k"}, ev{"B", "e2", alice, "10:01:00", ""}, ev{"C", "e3", bob, "09:59:00", "k"})
+		c.Dirty()
+		c.Flush()
+		if _, err := eng.RunCorrelationSamples(set.Correlations, CorrelatorOptions{}); err != nil {
+			t.Fatalf("correlator compiled once but not for samples: %v", err)
+		}
 	})
 }
