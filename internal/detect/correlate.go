@@ -313,3 +313,22 @@ func (c *Correlator) dropGroup(cs *corrState, key string, g *group) {
 	delete(cs.groups, key)
 	c.dirty[groupRef{cs, key}] = true
 }
+
+// Alerts is the detection pipeline's step for one record: given the
+// engine's matches on rec, it returns NewAlert for every match whose rule
+// alerts on its own (Standalone) and the correlation alerts the matches
+// complete. A nil Correlator only builds the standalone alerts.
+func (c *Correlator) Alerts(ms []Match, rec *cloudtrail.Record) []alert.Alert {
+	var out []alert.Alert
+	for _, m := range ms {
+		if c == nil || c.Standalone(m.Rule) {
+			out = append(out, NewAlert(m, rec))
+		}
+	}
+	if c != nil {
+		for _, m := range ms {
+			out = append(out, c.Observe(m, rec)...)
+		}
+	}
+	return out
+}

@@ -184,3 +184,49 @@ func TestGroupKeyIsJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAlertsPipelineStep(t *testing.T) {
+	set, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := NewEngine(set, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCorrelator(set, CorrelatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k *Correlation
+	for _, x := range set.Correlations {
+		if x.ID == "a62c5a46-8805-4a4c-9332-16d8467f4960" {
+			k = x
+		}
+	}
+	var withC, withoutC []string
+	for _, js := range k.Samples[0].Events {
+		rec := record(t, js)
+		ms := eng.Match(rec)
+		for _, a := range c.Alerts(ms, rec) {
+			withC = append(withC, a.RuleID)
+		}
+		for _, a := range (*Correlator)(nil).Alerts(ms, rec) {
+			withoutC = append(withoutC, a.RuleID)
+		}
+	}
+	// DisableKey, ScheduleKeyDeletion (30 days), ScheduleKeyDeletion (7 days):
+	// the standalone rules alert on each (configuration change, then the
+	// medium or the 7-day rule), the base rules a158a400 and 2bbd7e87 never
+	// do, and the correlation fires on the third.
+	const config, medium, minimum, base, destructive = "f5696a95-2bdc-44fa-ab2b-949b746e05f0", "fcfcb8c4-0f20-4bf1-bfcf-798516697a85",
+		"7bf60909-abe8-4f83-a37d-88fa0a684bd3", "a158a400-9e19-4fac-8461-a418c10a6475", "2bbd7e87-c449-49db-8716-08fa027fbe88"
+	want := []string{config, medium, config, medium, config, minimum, "a62c5a46-8805-4a4c-9332-16d8467f4960"}
+	wantPlain := []string{config, destructive, medium, base, config, destructive, medium, base, config, destructive, minimum, base}
+	if diff := cmp.Diff(want, withC); diff != "" {
+		t.Errorf("alerts with the correlator (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantPlain, withoutC); diff != "" {
+		t.Errorf("alerts without a correlator (-want +got):\n%s", diff)
+	}
+}
