@@ -26,7 +26,7 @@ func correlateBenchEvents(b *testing.B, principals, events int) []*cloudtrail.Re
 		at := start.Add(time.Duration(i)*10*time.Millisecond - time.Duration(i%5)*time.Second).Format(time.RFC3339)
 		key := fmt.Sprintf("arn:aws:kms:us-east-1:111122223333:key/%08x-1111-4111-8111-111111111111", (i/principals+p)%50)
 		var js string
-		switch i % 4 {
+		switch (i/principals + p) % 4 { // each principal cycles through all four
 		case 0:
 			js = fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":%s,"eventTime":%q,"eventSource":"iam.amazonaws.com","eventName":"PutUserPolicy","awsRegion":"us-east-1","requestParameters":{"userName":"u","policyName":"p","policyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"kms:*\",\"Resource\":\"*\"}]}"},"eventID":"ev%d","recipientAccountId":"111122223333"}`, ident, at, i)
 		case 1:
