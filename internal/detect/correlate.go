@@ -147,6 +147,7 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 		cs := &corrState{corr: k, groups: map[string]*group{}, lru: list.New()}
 		cs.stats.RuleID, cs.stats.Title = k.ID, k.Title
 		var refErr []error
+		used := map[*Rule]string{}
 		for i, ref := range k.Rules {
 			r, ok := rules[ref]
 			switch {
@@ -156,6 +157,13 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 			case !ok:
 				refErr = append(refErr, fmt.Errorf("%s: rule %q is not loaded", where, ref))
 				continue
+			case used[r] != "":
+				refErr = append(refErr, fmt.Errorf("%s: rules %q and %q are the same rule", where, used[r], ref))
+				continue
+			}
+			used[r] = ref
+			if m, isAlias := k.Aliases[k.Field]; isAlias && m[ref] == "" {
+				refErr = append(refErr, fmt.Errorf("%s: alias %q (the value_count field) has no field for rule %q", where, k.Field, ref))
 			}
 			fields := make([]string, len(k.GroupBy))
 			for g, name := range k.GroupBy {
@@ -181,8 +189,8 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 			}
 		}
 		for alias := range k.Aliases {
-			if slicesIndex(k.GroupBy, alias) < 0 {
-				refErr = append(refErr, fmt.Errorf("%s: alias %q is not used in group-by", where, alias))
+			if slicesIndex(k.GroupBy, alias) < 0 && alias != k.Field {
+				refErr = append(refErr, fmt.Errorf("%s: alias %q is not used in group-by or as the field", where, alias))
 			}
 		}
 		if len(refErr) > 0 {

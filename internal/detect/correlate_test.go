@@ -126,6 +126,22 @@ func TestCorrelationWindows(t *testing.T) {
 			wantStats: CorrelationStats{Observed: 5, Alerts: 1, Groups: 1},
 		},
 		{
+			name: "value_count field through an alias",
+			correlation: `    type: value_count
+    rules: [base_a, base_b]
+    group-by: [userIdentity.arn]
+    timespan: 10m
+    condition: {field: thing, gte: 3}
+    aliases:
+        thing:
+            base_a: requestParameters.keyId
+            base_b: eventID
+`,
+			events:    []ev{{"A", "e1", alice, "10:00:00", "k1"}, {"A", "e2", alice, "10:01:00", "k1"}, {"B", "e3", alice, "10:02:00", ""}, {"A", "e4", alice, "10:03:00", "k2"}},
+			want:      []string{"e1 e2 e3 e4"},
+			wantStats: CorrelationStats{Observed: 4, Alerts: 1, Groups: 1},
+		},
+		{
 			name: "temporal in any order",
 			correlation: `    type: temporal
     rules: [base_a, base_b, base_c]

@@ -109,7 +109,9 @@ func TestNewCorrelatorRejects(t *testing.T) {
 		{"chained correlation", corr(testCorrID, eventCount3in10m) + "name: first\n---\n" +
 			corr("00000000-0000-4000-8000-0000000000fe", strings.Replace(eventCount3in10m, "base_b", "first", 1)), `rule "first" is a correlation: chaining correlations is not supported`},
 		{"alias without a field for a rule", corr(testCorrID, "    type: temporal\n    rules: [base_a, base_b]\n    group-by: [who]\n    timespan: 5m\n    aliases:\n        who:\n            base_a: userIdentity.arn\n"), `alias "who" has no field for rule "base_b"`},
-		{"alias not grouped by", corr(testCorrID, "    type: temporal\n    rules: [base_a, base_b]\n    group-by: [userIdentity.arn]\n    timespan: 5m\n    aliases:\n        who:\n            base_a: a\n            base_b: b\n"), `alias "who" is not used in group-by`},
+		{"alias not grouped by", corr(testCorrID, "    type: temporal\n    rules: [base_a, base_b]\n    group-by: [userIdentity.arn]\n    timespan: 5m\n    aliases:\n        who:\n            base_a: a\n            base_b: b\n"), `alias "who" is not used in group-by or as the field`},
+		{"same rule twice", corr(testCorrID, strings.Replace(eventCount3in10m, "base_b", "00000000-0000-4000-8000-00000000000a", 1)), `rules "base_a" and "00000000-0000-4000-8000-00000000000a" are the same rule`},
+		{"field alias without a field for a rule", corr(testCorrID, "    type: value_count\n    rules: [base_a, base_b]\n    group-by: [userIdentity.arn]\n    timespan: 5m\n    condition: {field: k, gte: 2}\n    aliases:\n        k:\n            base_a: requestParameters.keyId\n"), `alias "k" (the value_count field) has no field for rule "base_b"`},
 		{"duplicate id", corr(testCorrID, eventCount3in10m) + "---\n" + corr(testCorrID, eventCount3in10m), "is already used by"},
 		{"id of a rule", corr("00000000-0000-4000-8000-00000000000a", eventCount3in10m), `is already used by rule "Base A"`},
 		{"no id", "title: c\ncorrelation:\n" + eventCount3in10m, "id is required"},
