@@ -90,3 +90,34 @@ func BenchmarkCorrelate(b *testing.B) {
 	b.ReportMetric(float64(groups), "groups")
 	b.ReportMetric(float64(alerts), "alerts")
 }
+
+// BenchmarkCorrelateBusyGroup is the worst case for a window: one role
+// making destructive KMS calls all day (automation) with no IAM change, so
+// the temporal_ordered group holds up to an hour and a quarter of events
+// that never qualify, and every key is a new value for value_count.
+func BenchmarkCorrelateBusyGroup(b *testing.B) {
+	set, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := NewEngine(set, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := NewCorrelator(set, CorrelatorOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := record(b, `{"eventVersion":"1.10","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/Automation/s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/Automation"}}},"eventTime":"2026-11-20T10:00:00Z","eventSource":"kms.amazonaws.com","eventName":"PutKeyPolicy","awsRegion":"us-east-1","requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/k","policyName":"default","policy":"{}"},"eventID":"e","recipientAccountId":"111122223333"}`)
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// One call a second: 4,500 live events in the 1h15m the group keeps.
+		rec.Fields["eventTime"] = start.Add(time.Duration(i) * time.Second).Format(time.RFC3339)
+		rec.Fields["eventID"] = fmt.Sprintf("e%d", i)
+		for _, m := range eng.Match(rec) {
+			c.Observe(m, rec)
+		}
+	}
+}

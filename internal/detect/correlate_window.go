@@ -106,8 +106,9 @@ func (c *Correlator) observe(cs *corrState, ruleIdx int, t time.Time, rec *cloud
 		return alert.Alert{}, false
 	}
 	perRule := k.Type == Temporal || k.Type == TemporalOrdered
-	for _, x := range g.entries {
-		if x.EventID == e.EventID && e.EventID != "" && (!perRule || x.Rule == e.Rule) {
+	// A redelivered event has the same eventTime: only those are compared.
+	for x := sort.Search(len(g.entries), func(i int) bool { return !g.entries[i].Time.Before(t) }); x < len(g.entries) && g.entries[x].Time.Equal(t); x++ {
+		if d := g.entries[x]; d.EventID == e.EventID && e.EventID != "" && (!perRule || d.Rule == e.Rule) {
 			cs.stats.Duplicates++
 			return alert.Alert{}, false
 		}
@@ -129,20 +130,77 @@ func (c *Correlator) observe(cs *corrState, ruleIdx int, t time.Time, rec *cloud
 	if !k.Condition.monotone() || p < 0 {
 		return alert.Alert{}, false
 	}
-	// Try every window [s, s+timespan] that holds the new event and is
-	// still open, earliest start first.
 	lo := t.Add(-k.Timespan)
 	if lo.Before(h) {
 		lo = h
 	}
-	for i := sort.Search(len(g.entries), func(i int) bool { return !g.entries[i].Time.Before(lo) }); i <= p; i++ {
-		end := g.entries[i].Time.Add(k.Timespan)
-		j := sort.Search(len(g.entries), func(x int) bool { return g.entries[x].Time.After(end) })
-		if n := metric(k, g.entries[i:j]); k.Condition.Holds(n) {
-			return c.fire(cs, g, i, j, n), true
-		}
+	from := sort.Search(len(g.entries), func(i int) bool { return !g.entries[i].Time.Before(lo) })
+	if i, j, n, ok := firstQualifying(k, g.entries, from, p); ok {
+		return c.fire(cs, g, i, j, n), true
 	}
 	return alert.Alert{}, false
+}
+
+// firstQualifying tries every window [s, s+timespan] that starts at an
+// event between from and p (so holds the new event at p and is still
+// open), earliest first, and returns the first whose count satisfies the
+// condition. Counting windows slide with two pointers, so a busy group
+// costs O(events) per new event; temporal_ordered windows need only start
+// at an event of the first rule.
+func firstQualifying(k *Correlation, entries []entry, from, p int) (i, j int, n int64, ok bool) {
+	if k.Type == TemporalOrdered {
+		for i := from; i <= p; i++ {
+			if entries[i].Rule != 0 {
+				continue
+			}
+			// Events of the same second before i are in the window too
+			// (ties count as in order).
+			start := entries[i].Time
+			i0 := sort.Search(i, func(x int) bool { return !entries[x].Time.Before(start) })
+			end := start.Add(k.Timespan)
+			j := sort.Search(len(entries), func(x int) bool { return entries[x].Time.After(end) })
+			if n := metric(k, entries[i0:j]); k.Condition.Holds(n) {
+				return i0, j, n, true
+			}
+		}
+		return 0, 0, 0, false
+	}
+	values := map[string]int{}
+	rules := map[int]int{}
+	add := func(e entry, d int) {
+		switch k.Type {
+		case ValueCount:
+			values[e.Value] += d
+			if values[e.Value] == 0 {
+				delete(values, e.Value)
+			}
+		case Temporal:
+			rules[e.Rule] += d
+			if rules[e.Rule] == 0 {
+				delete(rules, e.Rule)
+			}
+		}
+	}
+	j = from
+	for i := from; i <= p; i++ {
+		end := entries[i].Time.Add(k.Timespan)
+		for ; j < len(entries) && !entries[j].Time.After(end); j++ {
+			add(entries[j], 1)
+		}
+		switch k.Type {
+		case ValueCount:
+			n = int64(len(values))
+		case Temporal:
+			n = int64(len(rules))
+		default:
+			n = int64(j - i)
+		}
+		if k.Condition.Holds(n) {
+			return i, j, n, true
+		}
+		add(entries[i], -1)
+	}
+	return 0, 0, 0, false
 }
 
 // closeWindows evaluates the closed windows of a correlation whose
