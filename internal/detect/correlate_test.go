@@ -198,6 +198,13 @@ func TestCorrelationWindows(t *testing.T) {
 			wantStats: CorrelationStats{Observed: 2, Alerts: 1, Groups: 1},
 		},
 		{
+			name: "temporal_ordered after many second-rule events", correlation: orderedAB,
+			events: []ev{{"B", "b1", alice, "10:00:00", ""}, {"B", "b2", alice, "10:01:00", ""}, {"B", "b3", alice, "10:02:00", ""},
+				{"A", "e1", alice, "10:03:00", ""}, {"B", "b1", alice, "10:00:00", ""}, {"B", "e2", alice, "10:04:00", ""}},
+			want:      []string{"e1 e2"},
+			wantStats: CorrelationStats{Observed: 6, Duplicates: 1, Alerts: 1, Groups: 1},
+		},
+		{
 			name: "temporal_ordered beyond the timespan", correlation: orderedAB,
 			events:    []ev{{"A", "e1", alice, "10:00:00", ""}, {"B", "e2", alice, "11:00:01", ""}},
 			wantStats: CorrelationStats{Observed: 2, Groups: 1},
