@@ -122,7 +122,8 @@ func (c *Correlator) observe(cs *corrState, ruleIdx int, t time.Time, rec *cloud
 	copy(g.entries[p+1:], g.entries[p:])
 	g.entries[p] = e
 	if len(g.entries) > c.opts.MaxEventsPerGroup {
-		g.entries = append(g.entries[:0:0], g.entries[1:]...)
+		copy(g.entries, g.entries[1:])
+		g.entries = g.entries[:len(g.entries)-1]
 		cs.stats.EventsTruncated++
 		p--
 	}
@@ -205,10 +206,10 @@ func firstQualifying(k *Correlation, entries []entry, from, p int) (i, j int, n 
 
 // closeWindows evaluates the closed windows of a correlation whose
 // condition has an upper bound (lt, lte, eq, neq): a window starts at the
-// group's earliest event and closes at start + timespan once that is
-// before watermark - lateness, that is once the start is before h (or at
-// once when final). Lower-bound correlations fire from
-// observe and have nothing to do here.
+// group's earliest event and closes once start + timespan is before
+// watermark - lateness, that is once the start is before h (or at once
+// when final). Lower-bound correlations fire from observe and have
+// nothing to do here.
 func (c *Correlator) closeWindows(cs *corrState, g *group, h time.Time, final bool) []alert.Alert {
 	k := cs.corr
 	if k.Condition.monotone() {
