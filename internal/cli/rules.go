@@ -83,10 +83,13 @@ see every event).`,
 			if err != nil {
 				return err
 			}
-			if format == "json" {
-				return writeRulesJSON(a.stdout, eng.Rules(), set.Filters)
+			if _, err := detect.NewCorrelator(set, detect.CorrelatorOptions{}); err != nil {
+				return fmt.Errorf("%w: compiling correlation rules:\n%w", ErrUsage, err)
 			}
-			return writeRulesTable(a.stdout, eng.Rules(), set.Filters)
+			if format == "json" {
+				return writeRulesJSON(a.stdout, eng.Rules(), set.Filters, set.Correlations)
+			}
+			return writeRulesTable(a.stdout, eng.Rules(), set.Filters, set.Correlations)
 		},
 	}
 	flags.register(cmd)
@@ -110,6 +113,22 @@ type ruleJSON struct {
 	Samples        int      `json:"samples"`
 }
 
+// correlationJSON is the JSON listing of one correlation rule.
+type correlationJSON struct {
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Level     string   `json:"level"`
+	File      string   `json:"file"`
+	Type      string   `json:"type"`
+	Rules     []string `json:"rules"`
+	GroupBy   []string `json:"group_by"`
+	Timespan  string   `json:"timespan"`
+	Condition string   `json:"condition"`
+	Field     string   `json:"field,omitempty"`
+	Generate  bool     `json:"generate"`
+	Samples   int      `json:"samples"`
+}
+
 type filterJSON struct {
 	ID    string   `json:"id,omitempty"`
 	Title string   `json:"title"`
@@ -117,11 +136,19 @@ type filterJSON struct {
 	Rules []string `json:"rules"`
 }
 
-func writeRulesJSON(w io.Writer, rules []*detect.Rule, filters []*detect.Filter) error {
+func writeRulesJSON(w io.Writer, rules []*detect.Rule, filters []*detect.Filter, corrs []*detect.Correlation) error {
 	out := struct {
-		Rules   []ruleJSON   `json:"rules"`
-		Filters []filterJSON `json:"filters"`
-	}{Rules: []ruleJSON{}, Filters: []filterJSON{}}
+		Rules        []ruleJSON        `json:"rules"`
+		Filters      []filterJSON      `json:"filters"`
+		Correlations []correlationJSON `json:"correlations"`
+	}{Rules: []ruleJSON{}, Filters: []filterJSON{}, Correlations: []correlationJSON{}}
+	for _, k := range corrs {
+		out.Correlations = append(out.Correlations, correlationJSON{
+			ID: k.ID, Title: k.Title, Level: k.Level.String(), File: k.File, Type: string(k.Type), Rules: k.Rules,
+			GroupBy: k.GroupBy, Timespan: k.TimespanText(), Condition: k.Condition.String(), Field: k.Field,
+			Generate: k.Generate, Samples: len(k.Samples),
+		})
+	}
 	for _, r := range rules {
 		out.Rules = append(out.Rules, ruleJSON{
 			ID: r.ID, Title: r.Title, Level: r.Level.String(), Status: r.Status, File: r.File,
@@ -137,7 +164,7 @@ func writeRulesJSON(w io.Writer, rules []*detect.Rule, filters []*detect.Filter)
 	return enc.Encode(out)
 }
 
-func writeRulesTable(w io.Writer, rules []*detect.Rule, filters []*detect.Filter) error {
+func writeRulesTable(w io.Writer, rules []*detect.Rule, filters []*detect.Filter, corrs []*detect.Correlation) error {
 	// Rendered into memory (writes cannot fail there), then written once.
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
@@ -155,7 +182,20 @@ func writeRulesTable(w io.Writer, rules []*detect.Rule, filters []*detect.Filter
 		}
 		_ = tw.Flush()
 	}
-	fmt.Fprintf(&b, "\n%d rules, %d filters\n", len(rules), len(filters))
+	if len(corrs) > 0 {
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		_, _ = fmt.Fprintln(tw, "CORRELATION\tLEVEL\tTITLE\tTYPE\tWINDOW")
+		for _, k := range corrs {
+			cond := k.Condition.String()
+			if k.Field != "" {
+				cond = "distinct " + k.Field + " " + cond
+			}
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s by %s: %s\n", k.ID, k.Level, k.Title, k.Type, k.TimespanText(), strings.Join(k.GroupBy, ","), cond)
+		}
+		_ = tw.Flush()
+	}
+	fmt.Fprintf(&b, "\n%d rules, %d filters, %d correlations\n", len(rules), len(filters), len(corrs))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -205,6 +245,9 @@ func newRulesTestCmd(a *app) *cobra.Command {
 		Short: "Run every rule's true and false samples",
 		Long: `Run the samples of every rule (kmsguard.tests.match and .nomatch): a match
 sample passes when its rule matches it, a nomatch sample when it does not.
+A correlation rule's sample is a sequence of events, run through the rules
+and a fresh correlator: it passes when the correlation fires (match) or
+does not (nomatch).
 Rules are tested as written, without meta filters. Samples that need the
 policy analyzer are reported as SKIP until it is wired in.
 
@@ -223,7 +266,12 @@ Exit codes: 0 all samples pass, 1 a sample fails, 2 a rule fails to load.`,
 			if err != nil {
 				return err
 			}
-			return reportSamples(a.stdout, eng.RunSamples())
+			results := eng.RunSamples()
+			seq, err := eng.RunCorrelationSamples(set.Correlations, detect.CorrelatorOptions{})
+			if err != nil {
+				return fmt.Errorf("%w: compiling correlation rules:\n%w", ErrUsage, err)
+			}
+			return reportSamples(a.stdout, append(results, seq...))
 		},
 	}
 	flags.register(cmd)
@@ -251,7 +299,7 @@ func reportSamples(w io.Writer, results []detect.SampleResult) error {
 		default:
 			pass++
 		}
-		fmt.Fprintf(&b, "%s  %s  %s %q%s  [%s line %d]\n", status, r.Rule.Title, kind, r.Sample.Name, note, r.Rule.File, r.Sample.Line)
+		fmt.Fprintf(&b, "%s  %s  %s %q%s  [%s line %d]\n", status, r.Title(), kind, r.Sample.Name, note, r.File(), r.Sample.Line)
 	}
 	fmt.Fprintf(&b, "\n%d passed, %d failed, %d skipped\n", pass, fail, skip)
 	if _, err := io.WriteString(w, b.String()); err != nil {

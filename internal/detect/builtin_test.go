@@ -62,3 +62,68 @@ func TestBuiltinSamplesWithoutAnalyzer(t *testing.T) {
 		t.Error("samples that need the policy analyzer were not skipped")
 	}
 }
+
+func TestBuiltinCorrelationSamples(t *testing.T) {
+	set, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Correlations) < 2 {
+		t.Fatalf("%d built-in correlations, want at least 2", len(set.Correlations))
+	}
+	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}, NoFilters: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := eng.RunCorrelationSamples(set.Correlations, CorrelatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perRule := map[string][2]int{}
+	for _, res := range results {
+		t.Run(res.Title()+"/"+res.Sample.Name, func(t *testing.T) {
+			if !res.Pass {
+				t.Errorf("match=%v: %s", res.Sample.Match, res.Detail)
+			}
+		})
+		c := perRule[res.Correlation.ID]
+		if res.Sample.Match {
+			c[0]++
+		} else {
+			c[1]++
+		}
+		perRule[res.Correlation.ID] = c
+	}
+	for _, k := range set.Correlations {
+		if c := perRule[k.ID]; c[0] == 0 || c[1] == 0 {
+			t.Errorf("correlation %s (%s) needs at least one match and one nomatch sample, has %d and %d", k.ID, k.Title, c[0], c[1])
+		}
+	}
+}
+
+// TestBuiltinGenerate checks Sigma's generate semantics on the built-ins:
+// the correlation base rules alert only through their correlations, every
+// other rule alerts on its own.
+func TestBuiltinGenerate(t *testing.T) {
+	set, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCorrelator(set, CorrelatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bases := map[string]bool{
+		"a158a400-9e19-4fac-8461-a418c10a6475": true, // kms_key_disabled_or_deletion_scheduled_any
+		"2bbd7e87-c449-49db-8716-08fa027fbe88": true, // kms_destructive_key_action
+		"40db1cb6-1d32-4b36-b3df-c797edebd729": true, // iam_change_grants_kms_permissions
+	}
+	for _, r := range set.Rules {
+		if got := c.Standalone(r); got == bases[r.ID] {
+			t.Errorf("%s (%s): Standalone = %v", r.ID, r.Title, got)
+		}
+		if got := c.Wants(r); got != bases[r.ID] {
+			t.Errorf("%s (%s): Wants = %v", r.ID, r.Title, got)
+		}
+	}
+}

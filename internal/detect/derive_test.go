@@ -112,7 +112,10 @@ func TestFilterSuppressesAutomationRole(t *testing.T) {
 		}
 		return out
 	}
-	both := []string{"f5696a95-2bdc-44fa-ab2b-949b746e05f0", "fcfcb8c4-0f20-4bf1-bfcf-798516697a85"} // load order: file names sorted
+	// Load order, file names sorted; 2bbd7e87 and a158a400 are correlation
+	// base rules, which the filter does not name.
+	bases := []string{"2bbd7e87-c449-49db-8716-08fa027fbe88", "a158a400-9e19-4fac-8461-a418c10a6475"}
+	both := []string{"f5696a95-2bdc-44fa-ab2b-949b746e05f0", bases[0], "fcfcb8c4-0f20-4bf1-bfcf-798516697a85", bases[1]}
 	tests := []struct {
 		name   string
 		eng    *Engine
@@ -120,8 +123,8 @@ func TestFilterSuppressesAutomationRole(t *testing.T) {
 		want   []string
 	}{
 		{"automation role without filter", plain, "arn:aws:iam::111122223333:role/KeyLifecycleAutomation", both},
-		{"automation role filtered", filtered, "arn:aws:iam::111122223333:role/KeyLifecycleAutomation", nil},
-		{"automation role, case differs, filtered", filtered, "ARN:AWS:IAM::111122223333:ROLE/KEYLIFECYCLEAUTOMATION", nil},
+		{"automation role filtered", filtered, "arn:aws:iam::111122223333:role/KeyLifecycleAutomation", bases},
+		{"automation role, case differs, filtered", filtered, "ARN:AWS:IAM::111122223333:ROLE/KEYLIFECYCLEAUTOMATION", bases},
 		{"other role still alerts", filtered, "arn:aws:iam::111122223333:role/Admin", both},
 	}
 	for _, tt := range tests {

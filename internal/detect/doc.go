@@ -18,8 +18,14 @@
 // searches match anywhere in any value of the record. Rejected, with a
 // message naming the rule file and construct: expand, windash, utf16*,
 // wide, time-part modifiers, timeframe, rule collections (action), Sigma 1
-// aggregations in conditions, other logsources and taxonomies, and
-// correlation rules (not supported yet).
+// aggregations in conditions, and other logsources and taxonomies.
+//
+// Sigma correlation rules (event_count, value_count, temporal,
+// temporal_ordered) run in a Correlator, fed with the engine's matches:
+// windows follow eventTime, tolerate late delivery up to an allowed
+// lateness, fire once per window, are bounded in memory with counted
+// evictions, and serialise per group for the state store. The semantics
+// are documented in docs/detection-rules.md.
 //
 // kmsguard extends rules with a custom attribute, allowed by Sigma:
 //

@@ -93,8 +93,8 @@ func TestBuiltinIndex(t *testing.T) {
 		source, name string
 		want         int // candidate rules
 	}{
-		{"kms.amazonaws.com", "ScheduleKeyDeletion", 4}, // rule 1, 1b, 2, 6
-		{"KMS.amazonaws.com", "schedulekeydeletion", 4},
+		{"kms.amazonaws.com", "ScheduleKeyDeletion", 6}, // rule 1, 1b, 2, 6 and two correlation bases
+		{"KMS.amazonaws.com", "schedulekeydeletion", 6},
 		{"kms.amazonaws.com", "Decrypt", 0},
 		{"kms.amazonaws.com", "DeleteKey", 1},
 		{"s3.amazonaws.com", "PutObject", 1},

@@ -144,7 +144,7 @@ func TestRejectUnsupported(t *testing.T) {
 		{"gt needs number", ruleWith("sel:\n    x|gt: seven\ncondition: sel"), "gt needs a number"},
 		{"re with contains", ruleWith("sel:\n    x|re|contains: a\ncondition: sel"), "cannot be combined"},
 		{"map as value", ruleWith("sel:\n    x:\n        y: z\ncondition: sel"), "not a map"},
-		{"correlation", "title: c\nid: 0e95725d-7320-415d-80f7-004da920fc11\ncorrelation:\n    type: event_count\n", "correlation rules are not supported yet"},
+		{"correlation in ParseFile", "title: c\nid: 0e95725d-7320-415d-80f7-004da920fc11\ncorrelation:\n    type: temporal\n    rules: [a1, b1]\n    group-by: [x]\n    timespan: 1m\n", "load files with correlation rules with ParseRuleSet or LoadDir"},
 		{"collection", "action: global\ntitle: g\n", "rule collections"},
 		{"no title", "id: 11111111-2222-4333-8444-555555555555\nlogsource: {product: aws}\ndetection: {sel: {a: b}, condition: sel}\n", "title is required"},
 		{"bad id", "title: t\nid: nope\nlogsource: {product: aws}\ndetection: {sel: {a: b}, condition: sel}\n", `id "nope" is not a UUID`},

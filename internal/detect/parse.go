@@ -34,6 +34,7 @@ type ruleDoc struct {
 	Filter         yaml.Node   `yaml:"filter"`
 	Correlation    yaml.Node   `yaml:"correlation"`
 	Action         yaml.Node   `yaml:"action"`
+	Generate       *bool       `yaml:"generate"`
 	Kmsguard       kmsguardDoc `yaml:"kmsguard"`
 }
 
@@ -48,23 +49,37 @@ type kmsguardDoc struct {
 }
 
 type sampleDoc struct {
-	Name  string    `yaml:"name"`
-	Needs []string  `yaml:"needs"`
-	Event yaml.Node `yaml:"event"`
+	Name   string    `yaml:"name"`
+	Needs  []string  `yaml:"needs"`
+	Event  yaml.Node `yaml:"event"`
+	Events yaml.Node `yaml:"events"` // correlation samples: a sequence
 }
 
 // maxDocuments bounds the documents read from one file.
 const maxDocuments = 1000
 
 // ParseFile parses the Sigma documents in one YAML file. Each document is a
-// detection rule or a meta filter; correlation rules and rule collections
-// (action: global) are rejected. Errors name the file and the construct.
+// detection rule or a meta filter; rule collections (action: global) are
+// rejected, and so are correlation rules: use ParseRuleSet for files that
+// may hold them. Errors name the file and the construct.
 func ParseFile(file string, data []byte) ([]*Rule, []*Filter, error) {
+	set, err := ParseRuleSet(file, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(set.Correlations) > 0 {
+		return nil, nil, fmt.Errorf("%s: correlation rule %q: load files with correlation rules with ParseRuleSet or LoadDir", file, set.Correlations[0].Title)
+	}
+	return set.Rules, set.Filters, nil
+}
+
+// ParseRuleSet parses the Sigma documents in one YAML file: detection
+// rules, meta filters and correlation rules, in any mix (a correlation and
+// the rules it refers to often share a file). Rule collections (action:
+// global) are rejected. Errors name the file and the construct.
+func ParseRuleSet(file string, data []byte) (RuleSet, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var (
-		rules   []*Rule
-		filters []*Filter
-	)
+	var set RuleSet
 	for i := 1; ; i++ {
 		var root yaml.Node
 		err := dec.Decode(&root)
@@ -72,10 +87,10 @@ func ParseFile(file string, data []byte) ([]*Rule, []*Filter, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", file, err)
+			return RuleSet{}, fmt.Errorf("%s: %w", file, err)
 		}
 		if i > maxDocuments {
-			return nil, nil, fmt.Errorf("%s: more than %d YAML documents", file, maxDocuments)
+			return RuleSet{}, fmt.Errorf("%s: more than %d YAML documents", file, maxDocuments)
 		}
 		if isEmptyDocument(&root) {
 			continue // an empty document, e.g. after a trailing ---
@@ -84,57 +99,62 @@ func ParseFile(file string, data []byte) ([]*Rule, []*Filter, error) {
 		if i > 1 {
 			where = fmt.Sprintf("%s (document %d)", file, i)
 		}
-		r, f, err := parseDocument(where, &root)
-		if err != nil {
-			return nil, nil, err
-		}
-		if r != nil {
-			rules = append(rules, r)
-		}
-		if f != nil {
-			filters = append(filters, f)
+		if err := parseDocument(where, &root, &set); err != nil {
+			return RuleSet{}, err
 		}
 	}
-	if len(rules) == 0 && len(filters) == 0 {
-		return nil, nil, fmt.Errorf("%s: no Sigma rule in file", file)
+	if len(set.Rules) == 0 && len(set.Filters) == 0 && len(set.Correlations) == 0 {
+		return RuleSet{}, fmt.Errorf("%s: no Sigma rule in file", file)
 	}
-	return rules, filters, nil
+	for _, c := range set.Correlations {
+		c.File = file
+	}
+	return set, nil
 }
 
-func parseDocument(where string, root *yaml.Node) (*Rule, *Filter, error) {
+func parseDocument(where string, root *yaml.Node, set *RuleSet) error {
 	body := root
 	if body.Kind == yaml.DocumentNode && len(body.Content) == 1 {
 		body = body.Content[0]
 	}
 	if body.Kind != yaml.MappingNode {
-		return nil, nil, fmt.Errorf("%s: line %d: a Sigma rule must be a YAML map", where, body.Line)
+		return fmt.Errorf("%s: line %d: a Sigma rule must be a YAML map", where, body.Line)
 	}
 	var doc ruleDoc
 	if err := body.Decode(&doc); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", where, err)
+		return fmt.Errorf("%s: %w", where, err)
 	}
 	if doc.Title != "" {
 		where = fmt.Sprintf("%s: rule %q", where, doc.Title)
 	}
 	switch {
 	case doc.Correlation.Kind != 0:
-		return nil, nil, fmt.Errorf("%s: correlation rules are not supported yet", where)
+		c, err := buildCorrelation(&doc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		set.Correlations = append(set.Correlations, c)
+		return nil
+	case doc.Generate != nil:
+		return fmt.Errorf("%s: generate belongs to correlation rules", where)
 	case doc.Action.Kind != 0:
-		return nil, nil, fmt.Errorf("%s: rule collections (action: %s) are not supported; write one rule per document", where, doc.Action.Value)
+		return fmt.Errorf("%s: rule collections (action: %s) are not supported; write one rule per document", where, doc.Action.Value)
 	case doc.Filter.Kind != 0 && doc.Detection.Kind != 0:
-		return nil, nil, fmt.Errorf("%s: a document cannot have both detection and filter", where)
+		return fmt.Errorf("%s: a document cannot have both detection and filter", where)
 	case doc.Filter.Kind != 0:
 		f, err := buildFilter(&doc)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", where, err)
+			return fmt.Errorf("%s: %w", where, err)
 		}
-		return nil, f, nil
+		set.Filters = append(set.Filters, f)
+		return nil
 	}
 	r, err := buildRule(&doc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", where, err)
+		return fmt.Errorf("%s: %w", where, err)
 	}
-	return r, nil, nil
+	set.Rules = append(set.Rules, r)
+	return nil
 }
 
 func checkCommon(doc *ruleDoc) error {

@@ -81,6 +81,10 @@ func parseSamples(k *kmsguardDoc) ([]Sample, error) {
 			if name == "" {
 				name = fmt.Sprintf("%s[%d]", kind, i)
 			}
+			if s.Events.Kind != 0 {
+				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: events (a sequence) is for correlation rules; a detection rule sample has one event", kind, name, s.Events.Line))
+				continue
+			}
 			if s.Event.Kind != yaml.ScalarNode {
 				errs = append(errs, fmt.Errorf("kmsguard.tests.%s %q: line %d: event must be a JSON string (use a | block)", kind, name, s.Event.Line))
 				continue

@@ -19,12 +19,16 @@ var builtinFS embed.FS
 type RuleSet struct {
 	Rules   []*Rule
 	Filters []*Filter
+	// Correlations are Sigma correlation rules over Rules, for
+	// NewCorrelator (NewEngine ignores them).
+	Correlations []*Correlation
 }
 
-// Add appends another set's rules and filters.
+// Add appends another set's rules, filters and correlations.
 func (s *RuleSet) Add(o RuleSet) {
 	s.Rules = append(s.Rules, o.Rules...)
 	s.Filters = append(s.Filters, o.Filters...)
+	s.Correlations = append(s.Correlations, o.Correlations...)
 }
 
 // Builtin returns kmsguard's embedded KMS rule set.
@@ -46,8 +50,9 @@ func LoadDir(dir string) (RuleSet, error) {
 		if err != nil {
 			return RuleSet{}, err
 		}
-		rules, filters, err := ParseFile(dir, data)
-		return RuleSet{Rules: setFile(rules, dir), Filters: setFilterFile(filters, dir)}, err
+		set, err := ParseRuleSet(dir, data)
+		set.Rules, set.Filters = setFile(set.Rules, dir), setFilterFile(set.Filters, dir)
+		return set, err
 	}
 	return LoadFS(os.DirFS(dir), ".", filepath.Clean(dir)+string(filepath.Separator))
 }
@@ -83,13 +88,14 @@ func LoadFS(fsys fs.FS, root, prefix string) (RuleSet, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
 		}
-		rules, filters, err := ParseFile(name, data)
+		fileSet, err := ParseRuleSet(name, data)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		set.Rules = append(set.Rules, setFile(rules, name)...)
-		set.Filters = append(set.Filters, setFilterFile(filters, name)...)
+		set.Rules = append(set.Rules, setFile(fileSet.Rules, name)...)
+		set.Filters = append(set.Filters, setFilterFile(fileSet.Filters, name)...)
+		set.Correlations = append(set.Correlations, fileSet.Correlations...)
 	}
 	if len(files) == 0 {
 		where := prefix + root

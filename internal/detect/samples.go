@@ -11,11 +11,28 @@ import (
 
 // SampleResult is the outcome of running one rule sample.
 type SampleResult struct {
-	Rule    *Rule
-	Sample  Sample
-	Pass    bool
-	Skipped string // why the sample did not run, e.g. a missing capability
-	Detail  string // what went wrong when Pass is false
+	Rule        *Rule        // the rule of a detection sample
+	Correlation *Correlation // or the correlation of a sequence sample
+	Sample      Sample
+	Pass        bool
+	Skipped     string // why the sample did not run, e.g. a missing capability
+	Detail      string // what went wrong when Pass is false
+}
+
+// Title is the title of the sample's rule or correlation.
+func (r SampleResult) Title() string {
+	if r.Correlation != nil {
+		return r.Correlation.Title
+	}
+	return r.Rule.Title
+}
+
+// File is the file of the sample's rule or correlation.
+func (r SampleResult) File() string {
+	if r.Correlation != nil {
+		return r.Correlation.File
+	}
+	return r.Rule.File
 }
 
 // RunSamples runs every sample of every rule in the engine: a match sample

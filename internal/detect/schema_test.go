@@ -75,8 +75,13 @@ func yamlDoc(t *testing.T, data []byte) any {
 	return jsonValue(t, &n)
 }
 
+// TestBuiltinRulesValidateAgainstSigmaSchema validates every built-in file
+// (one document each) against the detection rule schema, or the
+// correlation rule schema for correlations.
 func TestBuiltinRulesValidateAgainstSigmaSchema(t *testing.T) {
 	schema := compileSchema(t, "sigma-detection-rule-schema.json")
+	corrSchema := compileSchema(t, "sigma-correlation-rules-schema.json")
+	correlations := 0
 	files, err := builtinFS.ReadDir("rules")
 	if err != nil {
 		t.Fatal(err)
@@ -90,17 +95,27 @@ func TestBuiltinRulesValidateAgainstSigmaSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := schema.Validate(yamlDoc(t, data)); err != nil {
+			doc := yamlDoc(t, data)
+			s := schema
+			if m, ok := doc.(map[string]any); ok && m["correlation"] != nil {
+				s = corrSchema
+				correlations++
+			}
+			if err := s.Validate(doc); err != nil {
 				t.Errorf("schema: %v", err)
 			}
 		})
+	}
+	if correlations < 2 {
+		t.Errorf("only %d built-in correlation rules", correlations)
 	}
 }
 
 // TestSpecificationTestFiles loads the Sigma specification's own test
 // files: detection rules and filters parse (the engine then rejects
-// non-CloudTrail logsources, a documented limit), correlation rules are
-// rejected as not supported yet.
+// non-CloudTrail logsources, a documented limit); correlation rules of the
+// four supported types parse, value_sum, value_avg and value_percentile are
+// rejected as unsupported, and ecs taxonomy is rejected.
 func TestSpecificationTestFiles(t *testing.T) {
 	root := filepath.Join(sharedDir(t), "sigma-specification", "tests", "schema")
 	paths, err := filepath.Glob(filepath.Join(root, "*", "*.yml"))
@@ -113,6 +128,10 @@ func TestSpecificationTestFiles(t *testing.T) {
 			data, err := os.ReadFile(p)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if kind == "correlation" {
+				checkSpecCorrelation(t, p, data)
+				return
 			}
 			rules, filters, err := ParseFile(p, data)
 			switch kind {
@@ -127,10 +146,6 @@ func TestSpecificationTestFiles(t *testing.T) {
 			case "filter":
 				if err != nil || len(filters) != 1 || len(filters[0].Rules) != 2 {
 					t.Fatalf("valid filter rejected: %v", err)
-				}
-			case "correlation":
-				if err == nil || !strings.Contains(err.Error(), "correlation rules are not supported yet") {
-					t.Errorf("err = %v, want correlation rules are not supported yet", err)
 				}
 			default:
 				t.Fatalf("unknown test directory %s", kind)
