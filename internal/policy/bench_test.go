@@ -1,6 +1,10 @@
 package policy
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // typicalPolicy is a 10-statement customer-managed policy of the kind
 // KMS.1 inspects: scoped KMS use, a few other services, and denies.
@@ -51,5 +55,35 @@ func BenchmarkKMS1TypicalPolicyCold(b *testing.B) {
 		if err != nil || ans.Verdict != Conditional {
 			b.Fatalf("verdict %s, err %v", ans.Verdict, err)
 		}
+	}
+}
+
+// BenchmarkKMS1TypicalPolicyUnseen is what a scan pays per distinct policy:
+// the Analyzer is warm (the key universe is built once per scan) but every
+// iteration asks about a policy whose resource patterns it has not seen,
+// because the account id in them changes.
+func BenchmarkKMS1TypicalPolicyUnseen(b *testing.B) {
+	an := NewAnalyzer(0)
+	const n = 4096
+	policies := make([]*Policy, n)
+	for i := range policies {
+		doc := strings.ReplaceAll(typicalPolicy, "111122223333", fmt.Sprintf("%012d", 100000000000+i))
+		p, err := Parse([]byte(doc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		policies[i] = p
+	}
+	if _, err := an.AllowsAll(policies[0], "kms:Decrypt", KMSKeys("aws")); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 1
+	for b.Loop() {
+		ans, err := an.AllowsAll(policies[i%n], "kms:Decrypt", KMSKeys("aws"))
+		if err != nil || ans.Verdict != Conditional {
+			b.Fatalf("verdict %s, err %v", ans.Verdict, err)
+		}
+		i++
 	}
 }
