@@ -1,0 +1,210 @@
+package access
+
+import (
+	"strings"
+
+	"github.com/kmsguard/kmsguard/internal/policy"
+)
+
+// Condition key categories: which condition keys the inventory determines.
+const (
+	catRequest   = iota // only known at request time: stays on the path as a condition
+	catAccount          // the same for every IAM principal of the account
+	catPrincipal        // follows from the principal (ARN, type, name, tags)
+	catResource         // follows from the key (tags, aliases)
+)
+
+// Context classes: which categories a request's context determines.
+const (
+	classPrincipal = 1 << iota // an IAM principal (or root) of the account
+	classResource              // the key's tags and aliases are known
+	numClasses     = 4
+)
+
+func keyCategory(k string) int {
+	lk := strings.ToLower(k)
+	switch {
+	case lk == "aws:principalaccount" || lk == "kms:calleraccount" || lk == "aws:resourceaccount" || lk == "aws:principalisawsservice":
+		return catAccount
+	case lk == "aws:principalarn" || lk == "aws:principaltype" || lk == "aws:username" || strings.HasPrefix(lk, "aws:principaltag/"):
+		return catPrincipal
+	case strings.HasPrefix(lk, "aws:resourcetag/") || lk == "kms:resourcealiases":
+		return catResource
+	}
+	return catRequest
+}
+
+func determined(cat, class int) bool {
+	switch cat {
+	case catAccount, catPrincipal:
+		return class&classPrincipal != 0
+	case catResource:
+		return class&classResource != 0
+	}
+	return false
+}
+
+// source names a document for Steps.
+type source struct {
+	layer string // Step.Layer
+	name  string // Step.Source
+}
+
+// cdoc is a parsed document with its compiled statements.
+type cdoc struct {
+	src   source
+	pol   *policy.Policy
+	stmts []*cstmt
+}
+
+// cstmt is one statement, prepared for repeated evaluation.
+type cstmt struct {
+	doc     *cdoc
+	st      *policy.Statement
+	acts    ActionSet
+	keyDep  bool // its answer depends on the key beyond the Resource patterns (tags, aliases, variables)
+	prinDep bool // its answer depends on which principal of the account asks
+	// det[class] evaluates the statement with only the conditions the class
+	// determines; res[class] are the conditions left for the request.
+	det [numClasses]*policy.Policy
+	res [numClasses][]policy.Condition
+	ref string
+
+	keysDone bool // keys and everyKey are computed (by Analysis.index, single-threaded)
+	keys     []uint64
+	everyKey bool
+}
+
+func compileDoc(src source, pol *policy.Policy) *cdoc {
+	d := &cdoc{src: src, pol: pol}
+	for i := range pol.Statements {
+		st := &pol.Statements[i]
+		acts := matching(st.Actions, st.NotAction, func(p, a string) bool { return policy.WildcardMatch(p, a, true) })
+		if acts == 0 {
+			continue
+		}
+		cs := &cstmt{doc: d, st: st, acts: acts, ref: st.Ref()}
+		for _, r := range st.Resources {
+			if strings.Contains(r, "${") && pol.VariablesEnabled() {
+				cs.keyDep, cs.prinDep = true, true
+			}
+		}
+		for _, c := range st.Conditions {
+			switch keyCategory(c.Key) {
+			case catPrincipal:
+				cs.prinDep = true
+			case catResource:
+				cs.keyDep = true
+			}
+		}
+		for class := range numClasses {
+			cp := *st
+			cp.Conditions = nil
+			for _, c := range st.Conditions {
+				if determined(keyCategory(c.Key), class) {
+					cp.Conditions = append(cp.Conditions, c)
+				} else {
+					cs.res[class] = append(cs.res[class], c)
+				}
+			}
+			cs.det[class] = &policy.Policy{Version: pol.Version, ID: pol.ID, Statements: []policy.Statement{cp}}
+		}
+		d.stmts = append(d.stmts, cs)
+	}
+	return d
+}
+
+// request is one evaluation: who asks, on which key, with which context.
+type request struct {
+	principal policy.RequestPrincipal
+	resource  string
+	ctx       policy.Context
+	class     int
+}
+
+// hit is a statement that applies to a request, possibly only under
+// residual conditions.
+type hit struct {
+	s     *cstmt
+	match policy.MatchKind
+	cond  []policy.Condition // residual conditions; empty = unconditional
+}
+
+func (h hit) step() Step {
+	return Step{Layer: h.s.doc.src.layer, Source: h.s.doc.src.name, Statement: h.s.ref, Condition: renderConditions(h.cond)}
+}
+
+// eval decides whether the statement applies, using the engine's concrete
+// evaluation on the determined conditions.
+func (s *cstmt) eval(r *request) (hit, bool) {
+	action := keyActions[lowestBit(s.acts)]
+	d := s.det[r.class].Evaluate(policy.Request{Principal: r.principal, Action: action, Resource: r.resource, Context: r.ctx})
+	if !d.Statements[0].Applies {
+		return hit{}, false
+	}
+	return hit{s: s, match: d.Statements[0].Match, cond: s.res[r.class]}, true
+}
+
+func lowestBit(s ActionSet) int {
+	for i := range keyActions {
+		if s&(1<<i) != 0 {
+			return i
+		}
+	}
+	return 0
+}
+
+// summary condenses a layer's hits into action sets: U holds
+// unconditionally, P possibly (under conditions).
+type summary struct {
+	allowU, allowP ActionSet
+	denyU, denyP   ActionSet
+	viaU, viaP     ActionSet // key policy Allows naming the principal's account
+	dirU, dirP     ActionSet // key policy Allows naming the principal directly
+}
+
+func summarise(hs []hit) summary {
+	var s summary
+	for _, h := range hs {
+		uncond := len(h.cond) == 0
+		a := h.s.acts
+		if h.s.st.Effect == policy.Deny {
+			s.denyP |= a
+			if uncond {
+				s.denyU |= a
+			}
+			continue
+		}
+		s.allowP |= a
+		if uncond {
+			s.allowU |= a
+		}
+		if h.match == policy.MatchViaAccount {
+			s.viaP |= a
+			if uncond {
+				s.viaU |= a
+			}
+		} else {
+			s.dirP |= a
+			if uncond {
+				s.dirU |= a
+			}
+		}
+	}
+	return s
+}
+
+func evalDocs(docs []*cdoc, r *request, keep func(*cstmt) bool) []hit {
+	var out []hit
+	for _, d := range docs {
+		for _, s := range d.stmts {
+			if keep != nil && !keep(s) {
+				continue
+			}
+			if h, ok := s.eval(r); ok {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}

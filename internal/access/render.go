@@ -1,0 +1,373 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kmsguard/kmsguard/internal/inventory"
+	"github.com/kmsguard/kmsguard/internal/policy"
+)
+
+// Key answers, for one key of the account, who can perform each of the
+// actions, with every path. Actions must be canonical (see ParseAction).
+func (an *Analysis) Key(k *inventory.Key, actions []string) KeyAccess {
+	ka := KeyAccess{Key: k.ARN, Actions: actions}
+	ki, ok := an.keyIndex[k]
+	if !ok {
+		ka.Unknown = append(ka.Unknown, Unknown{Reason: "the key is not in the analysed account"})
+		return ka
+	}
+	kr := an.result(ki)
+	ka.Caveats = kr.caveats
+	if kr.unknownKey != "" {
+		ka.Unknown = append(ka.Unknown, Unknown{Principal: Principal{ARN: "*", Kind: KindAnyone}, Reason: kr.unknownKey})
+		return ka
+	}
+	ka.Unknown = append(ka.Unknown, kr.unknown...)
+	for _, a := range actions {
+		ai := actionIndex(a)
+		if ai < 0 {
+			continue
+		}
+		for _, gr := range kr.groups {
+			if gr.okP&(1<<ai) == 0 {
+				continue
+			}
+			for _, p := range gr.g.members {
+				if !kr.special[p] {
+					ka.Access = append(ka.Access, an.groupAccess(kr, p, ai))
+				}
+			}
+		}
+		for _, s := range kr.singles {
+			if s.okP&(1<<ai) != 0 {
+				ka.Access = append(ka.Access, an.singleAccess(kr, s, ai))
+			}
+		}
+	}
+	sortAccess(ka.Access)
+	return ka
+}
+
+// Principal answers which keys of the account the principal (an ARN from
+// the IAM inventory, another account's principal, a service, or "*") can
+// use with the actions, one KeyAccess per key where it has any.
+func (an *Analysis) Principal(arn string, actions []string) []KeyAccess {
+	var out []KeyAccess
+	for _, k := range an.acct.Keys {
+		ka := an.Key(k, actions)
+		var mine []Access
+		for _, a := range ka.Access {
+			if a.Principal.ARN == arn {
+				mine = append(mine, a)
+			}
+		}
+		var unk []Unknown
+		for _, u := range ka.Unknown {
+			if u.Principal.ARN == arn || u.Principal.Kind == KindAnyone {
+				unk = append(unk, u)
+			}
+		}
+		if len(mine) > 0 || len(unk) > 0 {
+			ka.Access, ka.Unknown = mine, unk
+			out = append(out, ka)
+		}
+	}
+	return out
+}
+
+func sortAccess(as []Access) {
+	slices.SortStableFunc(as, func(a, b Access) int {
+		if c := strings.Compare(a.Principal.ARN, b.Principal.ARN); c != 0 {
+			return c
+		}
+		return actionIndex(a.Action) - actionIndex(b.Action)
+	})
+}
+
+func (an *Analysis) groupAccess(kr *keyResult, p *prin, ai int) Access {
+	s := &single{pr: p.Principal, p: p, kp: kr.genKP, id: p.baseID, bnd: p.baseBnd, hasBnd: p.hasBnd, scp: kr.genSCP}
+	return an.singleAccess(kr, s, ai)
+}
+
+func (an *Analysis) singleAccess(kr *keyResult, s *single, ai int) Access {
+	a := Access{Principal: s.pr, Action: keyActions[ai], Paths: an.paths(s, ai)}
+	if s.p != nil && !an.scp.known {
+		a.Caveats = append(a.Caveats, an.scp.reason)
+	}
+	return a
+}
+
+// layerStep is the step a layer contributes for an action: an unconditional
+// Allow if it has one, else the disjunction of its conditional Allows.
+func layerStep(hs []hit, bit ActionSet) (Step, bool) {
+	var conds []hit
+	for _, h := range hs {
+		if h.s.st.Effect != policy.Allow || h.s.acts&bit == 0 || h.match == policy.MatchNone {
+			continue
+		}
+		if len(h.cond) == 0 {
+			return h.step(), true
+		}
+		conds = append(conds, h)
+	}
+	if len(conds) == 0 {
+		return Step{}, false
+	}
+	st := conds[0].step()
+	for _, h := range conds[1:] {
+		o := h.step()
+		st.Source += " | " + o.Source
+		st.Statement += " | " + o.Statement
+		st.Condition = "(" + st.Condition + ") or (" + o.Condition + ")"
+	}
+	return st, true
+}
+
+func (an *Analysis) paths(s *single, ai int) []Path {
+	bit := ActionSet(1) << ai
+	var unless []Step
+	addDenies := func(hs []hit) {
+		for _, h := range hs {
+			if h.s.st.Effect == policy.Deny && h.s.acts&bit != 0 && len(h.cond) > 0 {
+				unless = append(unless, h.step())
+			}
+		}
+	}
+	addDenies(s.kp)
+	addDenies(s.id)
+	addDenies(s.bnd)
+	var tail []Step // boundary and SCP steps every path needs
+	for i, level := range s.scp {
+		addDenies(level)
+		if !levelHasAllow(an.scp.levels[i]) {
+			continue
+		}
+		if st, ok := layerStep(level, bit); ok {
+			tail = append(tail, st)
+		}
+	}
+	var bndStep *Step
+	if s.hasBnd {
+		if st, ok := layerStep(s.bnd, bit); ok {
+			bndStep = &st
+		}
+	}
+	kind := s.pr.Kind
+	withTail := func(steps []Step, boundary bool) []Step {
+		if boundary && bndStep != nil {
+			steps = append(steps, *bndStep)
+		}
+		return append(steps, tail...)
+	}
+	var out []Path
+	for _, h := range s.kp {
+		if h.s.st.Effect != policy.Allow || h.s.acts&bit == 0 {
+			continue
+		}
+		st := h.step()
+		switch {
+		case kind == KindRoot:
+			out = append(out, Path{Via: "key policy (root user)", Steps: withTail([]Step{st}, false), Unless: unless})
+		case h.match == policy.MatchViaAccount:
+			idStep, ok := layerStep(s.id, bit)
+			if !ok {
+				continue
+			}
+			out = append(out, Path{Via: "key policy + IAM", Steps: withTail([]Step{st, idStep}, true), Unless: unless})
+		default:
+			steps := []Step{st}
+			if s.external {
+				acct := s.pr.Account
+				steps = append(steps, Step{Layer: "other account", Source: "IAM policies of account " + acct + " (not in this snapshot)",
+					Condition: "account " + acct + "'s IAM policies allow it"})
+			}
+			out = append(out, Path{Via: "key policy (direct)", Steps: withTail(steps, kind == KindRole), Unless: unless})
+		}
+	}
+	for _, g := range s.grants {
+		if g.acts&bit == 0 {
+			continue
+		}
+		steps := []Step{g.step}
+		if s.external {
+			steps = append(steps, Step{Layer: "other account", Source: "IAM policies of account " + s.pr.Account + " (not in this snapshot)",
+				Condition: "account " + s.pr.Account + "'s IAM policies allow it"})
+		}
+		out = append(out, Path{Via: "grant", Steps: withTail(steps, kind == KindRole), Unless: unless})
+	}
+	return out
+}
+
+// Holders is the compact answer controls use: the principals outside the
+// authorised list (and other than the account root) that match a question
+// on one key, with one evidence line per principal or per group of
+// principals that share a path.
+type Holders struct {
+	Principals  int      // how many principals
+	Conditional int      // of which only under conditions
+	Lines       []string // evidence
+	Unknown     []string // principals whose answer could not be decided, with why
+	Caveats     []string
+	KeyUnknown  string // the key policy could not be used: nothing is decided
+}
+
+// HoldersOf returns who (outside the authorised list, other than the root
+// user) can perform the action on the key.
+func (an *Analysis) HoldersOf(k *inventory.Key, action string) Holders {
+	bit := Set(action)
+	return an.holders(k, "action "+action, func(_, okP ActionSet) bool { return okP&bit != 0 }, func(ActionSet) ActionSet { return bit },
+		func(s *single, kr *keyResult) string {
+			ai := actionIndex(action)
+			return describe(s.pr) + ": " + joinPaths(an.paths(s, ai))
+		})
+}
+
+// SeparationOfDuties returns who (outside the authorised list, other than
+// the root user) can perform both an action of admin and one of use on the
+// key.
+func (an *Analysis) SeparationOfDuties(k *inventory.Key, admin, use ActionSet) Holders {
+	return an.holders(k, "sod", func(_, okP ActionSet) bool { return okP&admin != 0 && okP&use != 0 },
+		func(okP ActionSet) ActionSet { return ActionSet(1) << lowestBit(okP&admin) },
+		func(s *single, kr *keyResult) string {
+			a, u := s.okP&admin, s.okP&use
+			return fmt.Sprintf("%s administers (%s) and uses (%s); e.g. %s; %s", describe(s.pr), short(a), short(u),
+				joinPaths(an.paths(s, lowestBit(a))), joinPaths(an.paths(s, lowestBit(u))))
+		})
+}
+
+func short(s ActionSet) string {
+	acts := s.Actions()
+	for i, a := range acts {
+		acts[i] = strings.TrimPrefix(a, "kms:")
+	}
+	return strings.Join(acts, ", ")
+}
+
+func describe(p Principal) string {
+	out := p.ARN + " (" + string(p.Kind)
+	if p.Sessions != "" {
+		out += "; sessions " + p.Sessions
+	}
+	return out + ")"
+}
+
+func joinPaths(ps []Path) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (an *Analysis) holders(k *inventory.Key, purpose string, match func(okU, okP ActionSet) bool, bit func(okP ActionSet) ActionSet,
+	line func(*single, *keyResult) string) Holders {
+	var h Holders
+	ki, ok := an.keyIndex[k]
+	if !ok {
+		h.KeyUnknown = "the key is not in the analysed account"
+		return h
+	}
+	kr := an.result(ki)
+	h.Caveats = kr.caveats
+	if kr.unknownKey != "" {
+		h.KeyUnknown = kr.unknownKey
+		return h
+	}
+	for _, u := range kr.unknown {
+		if !an.excluded(u.Principal.ARN, u.Principal.Kind) {
+			h.Unknown = append(h.Unknown, describe(u.Principal)+": "+u.Reason)
+		}
+	}
+	for _, s := range kr.singles {
+		if an.excluded(s.pr.ARN, s.pr.Kind) || !match(s.okU, s.okP) {
+			continue
+		}
+		h.Principals++
+		if !match(s.okU, s.okU) {
+			h.Conditional++
+		}
+		h.Lines = append(h.Lines, line(s, kr))
+	}
+	for _, gr := range kr.groups {
+		if !match(gr.okU, gr.okP) {
+			continue
+		}
+		var members, specials []*prin
+		for _, p := range gr.g.members {
+			switch {
+			case p.auth:
+			case kr.special[p]:
+				specials = append(specials, p)
+			default:
+				members = append(members, p)
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		h.Principals += len(members)
+		if !match(gr.okU, gr.okU) {
+			h.Conditional += len(members)
+		}
+		rep := &single{pr: members[0].Principal, p: members[0], kp: kr.genKP, id: members[0].baseID, bnd: members[0].baseBnd,
+			hasBnd: members[0].hasBnd, scp: kr.genSCP, okU: gr.okU, okP: gr.okP}
+		h.Lines = append(h.Lines, fmt.Sprintf("%d principal(s) whose IAM policies treat every key alike, each as for example %s",
+			len(members), line(rep, kr)), an.groupLine(gr, purpose, bit(gr.okP)))
+		if len(specials) > 0 {
+			names := make([]string, len(specials))
+			for i, p := range specials {
+				names[i] = p.ARN
+			}
+			h.Lines = append(h.Lines, "except "+strings.Join(names, ", ")+" (named in the key policy or a grant, or with key-specific policies: evaluated on their own)")
+		}
+	}
+	return h
+}
+
+// groupLine lists a group's members (other than authorised ones) with the
+// identity statements that give them the access; it is built once per group
+// and question and shared by every key with the same answer.
+func (an *Analysis) groupLine(gr groupRes, purpose string, bit ActionSet) string {
+	lk := lineKey{group: gr.g.idx, purpose: purpose, bits: gr.okP}
+	an.mu.Lock()
+	l, ok := an.lines[lk]
+	an.mu.Unlock()
+	if ok {
+		return l
+	}
+	var b strings.Builder
+	b.WriteString("members: ")
+	n := 0
+	for _, p := range gr.g.members {
+		if p.auth {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		n++
+		b.WriteString(p.ARN)
+		if st, ok := layerStep(p.baseID, bit); ok {
+			b.WriteString(" via " + st.String())
+		}
+	}
+	l = b.String()
+	an.mu.Lock()
+	an.lines[lk] = l
+	an.mu.Unlock()
+	return l
+}
+
+// excluded: the root user and the authorised principals are not listed.
+func (an *Analysis) excluded(arn string, kind Kind) bool {
+	if kind == KindRoot {
+		return true
+	}
+	p := an.byARN[arn]
+	if p != nil {
+		return p.auth
+	}
+	return an.opts.Authorised != nil && an.opts.Authorised(arn)
+}
