@@ -5,11 +5,11 @@ package controls
 // mutate, and adding a control means adding one line here (and its pass and
 // fail fixtures, which a convention test demands).
 func Catalogue() []Control {
-	return []Control{
+	return append([]Control{
 		kms3ScheduledDeletion(),
 		kms4Rotation(),
 		grantDelegation(),
-	}
+	}, iamkmsControls()...)
 }
 
 // Lookup returns the control with the id from cat, or nil.
