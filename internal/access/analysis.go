@@ -69,6 +69,7 @@ type group struct {
 	idx     int
 	kind    Kind
 	members []*prin
+	nonAuth int // members not in the authorised list
 	id, bnd summary
 	hasBnd  bool
 }
@@ -157,6 +158,10 @@ func (an *Analysis) loadPrincipals() {
 		an.iamErr = rerr
 		return
 	}
+	policies := make(map[string]*inventory.ManagedPolicy, len(iam.Policies))
+	for _, mp := range iam.Policies {
+		policies[mp.ARN] = mp
+	}
 	managed := map[string]*cdoc{}
 	managedErr := map[string]string{}
 	managedDoc := func(arn, via string) (*cdoc, string) {
@@ -169,7 +174,7 @@ func (an *Analysis) loadPrincipals() {
 			name += " (via group " + via + ")"
 		}
 		var doc inventory.Fact[inventory.Document]
-		if mp := iam.Policy(arn); mp != nil {
+		if mp := policies[arn]; mp != nil {
 			doc = mp.Default
 		} else {
 			doc = inventory.Unknown[inventory.Document](&inventory.ReadError{Call: "iam:GetAccountAuthorizationDetails", Code: inventory.CodeIncomplete, Message: arn + " is not in the Policies list"})
@@ -199,7 +204,7 @@ func (an *Analysis) loadPrincipals() {
 		}
 		p.hasBnd = true
 		var doc inventory.Fact[inventory.Document]
-		if mp := iam.Policy(arn); mp != nil {
+		if mp := policies[arn]; mp != nil {
 			doc = mp.Default
 		} else {
 			doc = inventory.Unknown[inventory.Document](&inventory.ReadError{Call: "iam:GetAccountAuthorizationDetails", Code: inventory.CodeIncomplete, Message: arn + " is not in the Policies list"})
@@ -329,6 +334,9 @@ func (an *Analysis) index() {
 			an.groups = append(an.groups, g)
 		}
 		g.members = append(g.members, p)
+		if !p.auth {
+			g.nonAuth++
+		}
 		p.group = g.idx
 	}
 }

@@ -68,6 +68,9 @@ type cstmt struct {
 	// determines; res[class] are the conditions left for the request.
 	det [numClasses]*policy.Policy
 	res [numClasses][]policy.Condition
+	// needsCtx[class]: the determined part reads the context (conditions or
+	// policy variables); otherwise it is evaluated without one (faster).
+	needsCtx [numClasses]bool
 	ref string
 
 	keysDone bool // keys and everyKey are computed (by Analysis.index, single-threaded)
@@ -107,6 +110,7 @@ func compileDoc(src source, pol *policy.Policy) *cdoc {
 					cs.res[class] = append(cs.res[class], c)
 				}
 			}
+			cs.needsCtx[class] = len(cp.Conditions) > 0 || cs.keyDep
 			cs.det[class] = &policy.Policy{Version: pol.Version, ID: pol.ID, Statements: []policy.Statement{cp}}
 		}
 		d.stmts = append(d.stmts, cs)
@@ -138,7 +142,11 @@ func (h hit) step() Step {
 // evaluation on the determined conditions.
 func (s *cstmt) eval(r *request) (hit, bool) {
 	action := keyActions[lowestBit(s.acts)]
-	d := s.det[r.class].Evaluate(policy.Request{Principal: r.principal, Action: action, Resource: r.resource, Context: r.ctx})
+	req := policy.Request{Principal: r.principal, Action: action, Resource: r.resource}
+	if s.needsCtx[r.class] {
+		req.Context = r.ctx
+	}
+	d := s.det[r.class].Evaluate(req)
 	if !d.Statements[0].Applies {
 		return hit{}, false
 	}

@@ -3,6 +3,7 @@ package access
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/kmsguard/kmsguard/internal/inventory"
@@ -290,36 +291,42 @@ func (an *Analysis) holders(k *inventory.Key, purpose string, match func(okU, ok
 		}
 		h.Lines = append(h.Lines, line(s, kr))
 	}
+	specials := map[int][]*prin{}
+	for p := range kr.special {
+		if p.group >= 0 && !p.auth {
+			specials[p.group] = append(specials[p.group], p)
+		}
+	}
 	for _, gr := range kr.groups {
 		if !match(gr.okU, gr.okP) {
 			continue
 		}
-		var members, specials []*prin
-		for _, p := range gr.g.members {
-			switch {
-			case p.auth:
-			case kr.special[p]:
-				specials = append(specials, p)
-			default:
-				members = append(members, p)
-			}
-		}
-		if len(members) == 0 {
+		sp := specials[gr.g.idx]
+		n := gr.g.nonAuth - len(sp)
+		if n <= 0 {
 			continue
 		}
-		h.Principals += len(members)
-		if !match(gr.okU, gr.okU) {
-			h.Conditional += len(members)
+		var rep *prin
+		for _, p := range gr.g.members {
+			if !p.auth && !kr.special[p] {
+				rep = p
+				break
+			}
 		}
-		rep := &single{pr: members[0].Principal, p: members[0], kp: kr.genKP, id: members[0].baseID, bnd: members[0].baseBnd,
-			hasBnd: members[0].hasBnd, scp: kr.genSCP, okU: gr.okU, okP: gr.okP}
+		h.Principals += n
+		if !match(gr.okU, gr.okU) {
+			h.Conditional += n
+		}
+		rs := &single{pr: rep.Principal, p: rep, kp: kr.genKP, id: rep.baseID, bnd: rep.baseBnd,
+			hasBnd: rep.hasBnd, scp: kr.genSCP, okU: gr.okU, okP: gr.okP}
 		h.Lines = append(h.Lines, fmt.Sprintf("%d principal(s) whose IAM policies treat every key alike, each as for example %s",
-			len(members), line(rep, kr)), an.groupLine(gr, purpose, bit(gr.okP)))
-		if len(specials) > 0 {
-			names := make([]string, len(specials))
-			for i, p := range specials {
+			n, line(rs, kr)), an.groupLine(gr, purpose, bit(gr.okP)))
+		if len(sp) > 0 {
+			names := make([]string, len(sp))
+			for i, p := range sp {
 				names[i] = p.ARN
 			}
+			sort.Strings(names)
 			h.Lines = append(h.Lines, "except "+strings.Join(names, ", ")+" (named in the key policy or a grant, or with key-specific policies: evaluated on their own)")
 		}
 	}

@@ -85,6 +85,7 @@ Exit codes:
 		newRulesCmd(a),
 		newGuardrailsCmd(a),
 		newAlertsCmd(a),
+		newAccessCmd(a),
 	)
 	wrapArgErrors(root)
 	return root
