@@ -160,6 +160,10 @@ func (an *Analysis) evalKey(ki int) *keyResult {
 			kr.genKP = append(kr.genKP, h)
 		}
 	}
+	if an.iamErr != nil && summarise(kr.genKP).viaP != 0 {
+		kr.unknown = append(kr.unknown, Unknown{Principal: Principal{ARN: "IAM users and roles of account " + acct, Kind: KindUser, Account: acct},
+			Reason: "the key policy delegates to the account's IAM policies, which could not be read: " + an.iamErr.Error()})
+	}
 	if an.scp.known {
 		for _, level := range an.scp.levels {
 			var hs []hit
