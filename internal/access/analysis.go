@@ -3,6 +3,7 @@ package access
 import (
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type Analysis struct {
 	prins     []*prin
 	byARN     map[string]*prin
 	groups    []*group
+	loners    []*prin // principals never grouped (root, unreadable documents)
 	keyIndex  map[*inventory.Key]int
 	keyByARN  map[string]int
 	dependent map[int][]*prin // key index -> principals with key-dependent statements that may apply to it
@@ -62,6 +64,7 @@ type prin struct {
 	depID    []*cstmt // identity statements to evaluate per key
 	depBnd   []*cstmt
 	auth     bool
+	idx      int // position in Analysis.prins
 	group    int // -1: always evaluated alone
 }
 
@@ -97,6 +100,11 @@ func New(acct *inventory.Account, opts Options) *Analysis {
 	an.loadSCPs()
 	an.loadPrincipals()
 	an.index()
+	for _, p := range an.prins {
+		if p.group < 0 {
+			an.loners = append(an.loners, p)
+		}
+	}
 	return an
 }
 
@@ -164,6 +172,7 @@ func (an *Analysis) loadPrincipals() {
 	}
 	managed := map[string]*cdoc{}
 	managedErr := map[string]string{}
+	an.parseManaged(iam, policies, managed, managedErr)
 	managedDoc := func(arn, via string) (*cdoc, string) {
 		key := via + "\x00" + arn
 		if d, ok := managed[key]; ok {
@@ -243,6 +252,45 @@ func (an *Analysis) loadPrincipals() {
 	}
 }
 
+// parseManaged parses, in parallel, the managed policies attached to users
+// and roles (group attachments are named after their group and parsed
+// when first met).
+func (an *Analysis) parseManaged(iam *inventory.IAM, policies map[string]*inventory.ManagedPolicy, managed map[string]*cdoc, why map[string]string) {
+	seen := map[string]bool{}
+	var arns []string
+	addAll := func(list []string) {
+		for _, a := range list {
+			if !seen[a] && policies[a] != nil {
+				seen[a] = true
+				arns = append(arns, a)
+			}
+		}
+	}
+	for _, u := range iam.Users {
+		addAll(u.AttachedPolicyARNs)
+	}
+	for _, r := range iam.Roles {
+		addAll(r.AttachedPolicyARNs)
+	}
+	docs := make([]*cdoc, len(arns))
+	whys := make([]string, len(arns))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(arns); i += workers {
+				docs[i], whys[i] = parseDoc(source{"identity policy", "managed policy " + arns[i]}, policies[arns[i]].Default, an.acct.Partition)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, a := range arns {
+		managed["\x00"+a], why["\x00"+a] = docs[i], whys[i]
+	}
+}
+
 func (p *prin) addDoc(d *cdoc, why string) {
 	if d == nil {
 		p.unknown = append(p.unknown, why)
@@ -253,6 +301,7 @@ func (p *prin) addDoc(d *cdoc, why string) {
 
 func (an *Analysis) add(p *prin) {
 	p.auth = an.opts.Authorised != nil && an.opts.Authorised(p.ARN)
+	p.idx = len(an.prins)
 	an.prins = append(an.prins, p)
 	an.byARN[p.ARN] = p
 }

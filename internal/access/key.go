@@ -202,10 +202,8 @@ func (an *Analysis) evalKey(ki int) *keyResult {
 	for _, p := range an.dependent[ki] {
 		kr.special[p] = true
 	}
-	for _, p := range an.prins {
-		if p.group < 0 {
-			kr.special[p] = true
-		}
+	for _, p := range an.loners {
+		kr.special[p] = true
 	}
 	if kr.groupable {
 		kpSum := summarise(kr.genKP)
@@ -216,11 +214,17 @@ func (an *Analysis) evalKey(ki int) *keyResult {
 			}
 		}
 	}
-	for _, p := range an.prins {
-		if !kr.groupable || kr.special[p] {
-			if s := an.evalPrincipal(kr, doc, p, keyCtx, resClass, grantsOf[p.ARN]); s != nil {
-				kr.singles = append(kr.singles, s)
-			}
+	alone := an.prins
+	if kr.groupable {
+		alone = make([]*prin, 0, len(kr.special))
+		for p := range kr.special {
+			alone = append(alone, p)
+		}
+		sort.Slice(alone, func(i, j int) bool { return alone[i].idx < alone[j].idx })
+	}
+	for _, p := range alone {
+		if s := an.evalPrincipal(kr, doc, p, keyCtx, resClass, grantsOf[p.ARN]); s != nil {
+			kr.singles = append(kr.singles, s)
 		}
 	}
 	names := make([]string, 0, len(others))
