@@ -334,7 +334,7 @@ func (an *Analysis) index() {
 		if p.Kind == KindRoot {
 			continue
 		}
-		r := &request{principal: p.rp, resource: an.anyKey, ctx: p.ctx, class: classPrincipal}
+		r := &request{principal: p.rp, resource: an.anyKey, ctx: p.ctx, class: classPrincipal, keyIdx: -1}
 		split := func(docs []*cdoc) (base []hit, dep []*cstmt) {
 			for _, d := range docs {
 				for _, s := range d.stmts {

@@ -124,6 +124,7 @@ type request struct {
 	resource  string
 	ctx       policy.Context
 	class     int
+	keyIdx    int // the key's index in the account when stmtKeys may be used, else -1
 }
 
 // hit is a statement that applies to a request, possibly only under
@@ -141,6 +142,14 @@ func (h hit) step() Step {
 // eval decides whether the statement applies, using the engine's concrete
 // evaluation on the determined conditions.
 func (s *cstmt) eval(r *request) (hit, bool) {
+	// Cheap refusals first: most statements do not name the caller or do
+	// not cover the key, and Evaluate would spend allocations saying so.
+	if pr := s.st.Principals; pr != nil && !s.st.NotPrincipal && policy.MatchPrincipal(pr, r.principal) == policy.MatchNone {
+		return hit{}, false
+	}
+	if r.keyIdx >= 0 && s.keysDone && s.keys != nil && !s.keyDep && s.keys[r.keyIdx/64]&(1<<(r.keyIdx%64)) == 0 {
+		return hit{}, false
+	}
 	action := keyActions[lowestBit(s.acts)]
 	req := policy.Request{Principal: r.principal, Action: action, Resource: r.resource}
 	if s.needsCtx[r.class] {

@@ -15,6 +15,8 @@ const allActions = ActionSet(1)<<len(keyActions) - 1
 // keyResult is the evaluation of every principal and action on one key.
 type keyResult struct {
 	key        *inventory.Key
+	idx        int
+	policy     *policy.Policy // the parsed key policy; nil when unknownKey is set
 	unknownKey string // why the key policy could not be used
 	groupable  bool
 	genKP      []hit
@@ -117,12 +119,13 @@ func merge(a, b policy.Context) policy.Context {
 
 func (an *Analysis) evalKey(ki int) *keyResult {
 	k := an.acct.Keys[ki]
-	kr := &keyResult{key: k, special: map[*prin]bool{}}
+	kr := &keyResult{key: k, idx: ki, special: map[*prin]bool{}}
 	doc, why := parseDoc(source{"key policy", "key policy"}, k.Policy, an.acct.Partition)
 	if doc == nil {
 		kr.unknownKey = why
 		return kr
 	}
+	kr.policy = doc.pol
 	keyCtx, resClass := an.keyContext(k)
 	if resClass == 0 {
 		kr.caveats = append(kr.caveats, "the key's tags or aliases could not be read: conditions on aws:ResourceTag and kms:ResourceAliases are left as conditions")
@@ -137,7 +140,7 @@ func (an *Analysis) evalKey(ki int) *keyResult {
 	generic := policy.RequestPrincipal{ID: "arn:" + an.acct.Partition + ":iam::" + acct + ":user/\x00any", Account: acct}
 	genCtx := merge(policy.Context{"aws:PrincipalAccount": {acct}, "kms:CallerAccount": {acct}, "aws:ResourceAccount": {acct},
 		"aws:PrincipalIsAWSService": {"false"}}, keyCtx)
-	gr := &request{principal: generic, resource: k.ARN, ctx: genCtx, class: classPrincipal | resClass}
+	gr := &request{principal: generic, resource: k.ARN, ctx: genCtx, class: classPrincipal | resClass, keyIdx: -1}
 	kr.groupable = true
 	others := map[string]Kind{}
 	for _, s := range doc.stmts {
@@ -238,6 +241,17 @@ func (an *Analysis) evalKey(ki int) *keyResult {
 		}
 	}
 	return kr
+}
+
+// KeyPolicy returns the key's parsed policy, or why it could not be read or
+// parsed.
+func (an *Analysis) KeyPolicy(k *inventory.Key) (*policy.Policy, string) {
+	ki, ok := an.keyIndex[k]
+	if !ok {
+		return nil, "the key is not in the analysed account"
+	}
+	kr := an.result(ki)
+	return kr.policy, kr.unknownKey
 }
 
 func otherKind(p string) Kind {
@@ -348,7 +362,7 @@ func decide(kind Kind, kp, id summary, hasBnd bool, bnd summary, scp scpSummary,
 }
 
 func (an *Analysis) evalPrincipal(kr *keyResult, kp *cdoc, p *prin, keyCtx policy.Context, resClass int, grants []grantHit) *single {
-	r := &request{principal: p.rp, resource: kr.key.ARN, ctx: merge(p.ctx, keyCtx), class: classPrincipal | resClass}
+	r := &request{principal: p.rp, resource: kr.key.ARN, ctx: merge(p.ctx, keyCtx), class: classPrincipal | resClass, keyIdx: kr.idx}
 	s := &single{pr: p.Principal, p: p, hasBnd: p.hasBnd, grants: grants}
 	s.kp = evalDocs([]*cdoc{kp}, r, nil)
 	if len(p.unknown) > 0 {
@@ -402,7 +416,7 @@ func (an *Analysis) evalOther(k *inventory.Key, kp *cdoc, name string, kind Kind
 			pr.Sessions = sessionsOf(name)
 		}
 	}
-	r := &request{principal: rp, resource: k.ARN, ctx: keyCtx, class: resClass}
+	r := &request{principal: rp, resource: k.ARN, ctx: keyCtx, class: resClass, keyIdx: -1}
 	s := &single{pr: pr, grants: grants, external: kind == KindExternal}
 	s.kp = evalDocs([]*cdoc{kp}, r, nil)
 	gU, gP := grantBits(grants)

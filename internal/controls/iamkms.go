@@ -49,7 +49,7 @@ func iamkmsControls() []Control {
 		f.actionControl(iamkmsScheduleDeletion()),
 		f.actionControl(iamkmsDisable()),
 		f.actionControl(iamkmsPutKeyPolicy()),
-		iamkmsViaService(),
+		f.viaService(),
 		f.actionControl(iamkmsDisableRotation()),
 		f.separationOfDuties(),
 	}

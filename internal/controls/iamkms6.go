@@ -11,7 +11,7 @@ import (
 	"github.com/kmsguard/kmsguard/internal/severity"
 )
 
-func iamkmsViaService() Control {
+func (f *iamkmsFamily) viaService() Control {
 	return Control{
 		ID:           "IAM-KMS-6",
 		Title:        "Key policy statements that let AWS services or service roles use a key should be scoped with kms:ViaService",
@@ -46,7 +46,9 @@ func iamkmsViaService() Control {
 			"https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource",
 			"https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html",
 		},
-		Check: checkViaService,
+		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
+			return checkViaService(f.analysis(cc, acct), acct)
+		},
 	}
 }
 
@@ -90,7 +92,7 @@ func loadServiceRoles(acct *inventory.Account) serviceRoles {
 
 var grantActions = access.Set("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
 
-func checkViaService(_ CheckContext, acct *inventory.Account) []Finding {
+func checkViaService(an *access.Analysis, acct *inventory.Account) []Finding {
 	roles := loadServiceRoles(acct)
 	out := make([]Finding, 0, len(acct.Keys))
 	crypto := access.CryptographicActions()
@@ -99,14 +101,9 @@ func checkViaService(_ CheckContext, acct *inventory.Account) []Finding {
 			out = append(out, *na)
 			continue
 		}
-		doc, rerr := k.Policy.Get()
-		if rerr != nil {
-			out = append(out, Unknown(k.ARN, k.Region, "key policy (GetKeyPolicy)", rerr))
-			continue
-		}
-		pol, err := policy.ParseWith([]byte(doc.Text), policy.ParseOptions{Partition: acct.Partition})
-		if err != nil {
-			out = append(out, Finding{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region, Reason: "key policy does not parse: " + err.Error()})
+		pol, why := an.KeyPolicy(k)
+		if pol == nil {
+			out = append(out, Finding{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region, Reason: why})
 			continue
 		}
 		var problems, unknown, scoped []string
