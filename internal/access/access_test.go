@@ -28,7 +28,7 @@ func TestAccessFixtures(t *testing.T) {
 	fullSCP := doc(allow("*", "*"))
 	type check struct {
 		principal, action, want string
-		pathHas             string
+		pathHas                 string
 	}
 	tests := []struct {
 		name   string
@@ -141,5 +141,32 @@ func TestAccessFixtures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestActionLists(t *testing.T) {
+	seen := map[string]bool{}
+	for _, a := range KeyActions() {
+		if !strings.HasPrefix(a, "kms:") || len(a) < 6 || seen[a] {
+			t.Errorf("bad or duplicate action %q", a)
+		}
+		seen[a] = true
+		if got, err := ParseAction(strings.ToLower(strings.TrimPrefix(a, "kms:"))); err != nil || got != a {
+			t.Errorf("ParseAction(%q) = %q, %v", a, got, err)
+		}
+	}
+	for name, set := range map[string]ActionSet{"admin": AdministrativeActions(), "crypto": CryptographicActions(), "grant": GrantOperations()} {
+		if set == 0 || set&^(ActionSet(1)<<numKeyActions-1) != 0 {
+			t.Errorf("%s set %b", name, set)
+		}
+	}
+	if AdministrativeActions()&CryptographicActions() != 0 {
+		t.Error("an action is both administrative and cryptographic")
+	}
+	if !GrantOperations().Has("kms:Decrypt") || GrantOperations().Has("kms:ScheduleKeyDeletion") {
+		t.Error("grant operations")
+	}
+	if _, err := ParseAction("s3:GetObject"); err == nil {
+		t.Error("s3 action accepted")
 	}
 }

@@ -6,27 +6,33 @@ import (
 	"strings"
 )
 
-// keyActions is every KMS action that takes a key as its resource, in the
-// order answers list them. An action set is a bitmask over this list, so
-// one evaluation answers every action at once.
-var keyActions = [...]string{
-	"kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias",
-	"kms:DeleteImportedKeyMaterial", "kms:DeriveSharedSecret", "kms:DescribeKey", "kms:DisableKey",
-	"kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey",
-	"kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext",
-	"kms:GenerateMac", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:GetParametersForImport",
-	"kms:GetPublicKey", "kms:ImportKeyMaterial", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListKeyRotations",
-	"kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:ReplicateKey",
-	"kms:RetireGrant", "kms:RevokeGrant", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:Sign",
-	"kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
-	"kms:UpdatePrimaryRegion", "kms:Verify", "kms:VerifyMac",
+// numKeyActions is how many KMS actions take a key as their resource.
+const numKeyActions = 43
+
+// keyActionNames is every KMS action that takes a key as its resource, in
+// the order answers list them. An action set is a bitmask over this list,
+// so one evaluation answers every action at once. (A function, not a
+// variable: there are no mutable globals.)
+func keyActionNames() [numKeyActions]string {
+	return [numKeyActions]string{
+		"kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias",
+		"kms:DeleteImportedKeyMaterial", "kms:DeriveSharedSecret", "kms:DescribeKey", "kms:DisableKey",
+		"kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey",
+		"kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext",
+		"kms:GenerateMac", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:GetParametersForImport",
+		"kms:GetPublicKey", "kms:ImportKeyMaterial", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListKeyRotations",
+		"kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:ReplicateKey",
+		"kms:RetireGrant", "kms:RevokeGrant", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:Sign",
+		"kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+		"kms:UpdatePrimaryRegion", "kms:Verify", "kms:VerifyMac",
+	}
 }
 
 // ActionSet is a set of KMS key actions.
 type ActionSet uint64
 
 // KeyActions returns every KMS action whose resource is a key.
-func KeyActions() []string { return append([]string(nil), keyActions[:]...) }
+func KeyActions() []string { a := keyActionNames(); return a[:] }
 
 // ParseAction normalises an action name ("kms:Decrypt", "Decrypt", any
 // case) to its canonical form; it fails for an action that does not act on
@@ -39,7 +45,7 @@ func ParseAction(s string) (string, error) {
 		}
 		name = rest
 	}
-	for _, a := range keyActions {
+	for _, a := range keyActionNames() {
 		if strings.EqualFold(a[4:], name) {
 			return a, nil
 		}
@@ -48,7 +54,7 @@ func ParseAction(s string) (string, error) {
 }
 
 func actionIndex(a string) int {
-	for i, k := range keyActions {
+	for i, k := range keyActionNames() {
 		if k == a {
 			return i
 		}
@@ -76,7 +82,7 @@ func (s ActionSet) Has(action string) bool {
 // Actions lists the set in catalogue order.
 func (s ActionSet) Actions() []string {
 	out := make([]string, 0, bits.OnesCount64(uint64(s)))
-	for i, a := range keyActions {
+	for i, a := range keyActionNames() {
 		if s&(1<<i) != 0 {
 			out = append(out, a)
 		}
@@ -87,7 +93,7 @@ func (s ActionSet) Actions() []string {
 // matching returns the actions a policy Action pattern covers.
 func matching(patterns []string, not bool, match func(p, a string) bool) ActionSet {
 	var s ActionSet
-	for i, a := range keyActions {
+	for i, a := range keyActionNames() {
 		in := false
 		for _, p := range patterns {
 			if match(p, a) {
@@ -107,7 +113,7 @@ func matching(patterns []string, not bool, match func(p, a string) bool) ActionS
 // Delete*, Schedule*, Cancel*, TagResource, UntagResource, ImportKeyMaterial.
 func AdministrativeActions() ActionSet {
 	var s ActionSet
-	for i, a := range keyActions {
+	for i, a := range keyActionNames() {
 		n := a[4:]
 		for _, p := range []string{"Create", "Put", "Update", "Enable", "Disable", "Revoke", "Delete", "Schedule", "Cancel"} {
 			if strings.HasPrefix(n, p) {
@@ -123,7 +129,7 @@ func AdministrativeActions() ActionSet {
 // DeriveSharedSecret.
 func CryptographicActions() ActionSet {
 	var s ActionSet
-	for i, a := range keyActions {
+	for i, a := range keyActionNames() {
 		if strings.HasPrefix(a, "kms:ReEncrypt") || strings.HasPrefix(a, "kms:GenerateDataKey") {
 			s |= 1 << i
 		}

@@ -71,7 +71,7 @@ type cstmt struct {
 	// needsCtx[class]: the determined part reads the context (conditions or
 	// policy variables); otherwise it is evaluated without one (faster).
 	needsCtx [numClasses]bool
-	ref string
+	ref      string
 
 	keysDone bool // keys and everyKey are computed (by Analysis.index, single-threaded)
 	keys     []uint64
@@ -150,7 +150,7 @@ func (s *cstmt) eval(r *request) (hit, bool) {
 	if r.keyIdx >= 0 && s.keysDone && s.keys != nil && !s.keyDep && s.keys[r.keyIdx/64]&(1<<(r.keyIdx%64)) == 0 {
 		return hit{}, false
 	}
-	action := keyActions[lowestBit(s.acts)]
+	action := keyActionNames()[lowestBit(s.acts)]
 	req := policy.Request{Principal: r.principal, Action: action, Resource: r.resource}
 	if s.needsCtx[r.class] {
 		req.Context = r.ctx
@@ -163,7 +163,7 @@ func (s *cstmt) eval(r *request) (hit, bool) {
 }
 
 func lowestBit(s ActionSet) int {
-	for i := range keyActions {
+	for i := range keyActionNames() {
 		if s&(1<<i) != 0 {
 			return i
 		}

@@ -10,14 +10,14 @@ import (
 	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
-const allActions = ActionSet(1)<<len(keyActions) - 1
+const allActions = ActionSet(1)<<numKeyActions - 1
 
 // keyResult is the evaluation of every principal and action on one key.
 type keyResult struct {
 	key        *inventory.Key
 	idx        int
 	policy     *policy.Policy // the parsed key policy; nil when unknownKey is set
-	unknownKey string // why the key policy could not be used
+	unknownKey string         // why the key policy could not be used
 	groupable  bool
 	genKP      []hit
 	genSCP     [][]hit

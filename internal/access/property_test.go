@@ -282,7 +282,7 @@ func TestPropertyAgreesWithReference(t *testing.T) {
 		for range 20 {
 			k := acct.Keys[r.IntN(len(acct.Keys))]
 			p := principals[r.IntN(len(principals))]
-			action := keyActions[r.IntN(len(keyActions))]
+			action := keyActionNames()[r.IntN(numKeyActions)]
 			got, paths := answer(an, k, p, action)
 			want := "no"
 			if reference(t, acct, k, p, action) {

@@ -93,7 +93,7 @@ func (an *Analysis) groupAccess(kr *keyResult, p *prin, ai int) Access {
 }
 
 func (an *Analysis) singleAccess(kr *keyResult, s *single, ai int) Access {
-	a := Access{Principal: s.pr, Action: keyActions[ai], Paths: an.paths(s, ai)}
+	a := Access{Principal: s.pr, Action: keyActionNames()[ai], Paths: an.paths(s, ai)}
 	if s.p != nil && !an.scp.known {
 		a.Caveats = append(a.Caveats, an.scp.reason)
 	}

@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -164,15 +165,31 @@ func keyApplies(k *inventory.Key, externalOnly bool) *Finding {
 
 func (f *iamkmsFamily) checkAction(cc CheckContext, acct *inventory.Account, s actionSpec, short string) []Finding {
 	an := f.analysis(cc, acct)
-	out := make([]Finding, 0, len(acct.Keys))
-	for _, k := range acct.Keys {
+	return perKey(acct, func(k *inventory.Key) Finding {
 		if na := keyApplies(k, s.externalOnly); na != nil {
-			out = append(out, *na)
-			continue
+			return *na
 		}
-		out = append(out, holdersFinding(k, an.HoldersOf(k, s.action), "can call "+short+" on this key",
-			"only authorised principals (or none) can call "+short+" on this key"))
+		return holdersFinding(k, an.HoldersOf(k, s.action), "can call "+short+" on this key",
+			"only authorised principals (or none) can call "+short+" on this key")
+	})
+}
+
+// perKey evaluates check on every key of the account in parallel and
+// returns the findings in key order.
+func perKey(acct *inventory.Account, check func(*inventory.Key) Finding) []Finding {
+	out := make([]Finding, len(acct.Keys))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(acct.Keys); i += workers {
+				out[i] = check(acct.Keys[i])
+			}
+		}()
 	}
+	wg.Wait()
 	return out
 }
 
@@ -237,16 +254,13 @@ func (f *iamkmsFamily) separationOfDuties() Control {
 		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
 			an := f.analysis(cc, acct)
 			admin, use := access.AdministrativeActions(), access.CryptographicActions()
-			out := make([]Finding, 0, len(acct.Keys))
-			for _, k := range acct.Keys {
+			return perKey(acct, func(k *inventory.Key) Finding {
 				if na := keyApplies(k, false); na != nil {
-					out = append(out, *na)
-					continue
+					return *na
 				}
-				out = append(out, holdersFinding(k, an.SeparationOfDuties(k, admin, use),
-					"can both administer and use this key", "no principal outside the authorised list can both administer and use this key"))
-			}
-			return out
+				return holdersFinding(k, an.SeparationOfDuties(k, admin, use),
+					"can both administer and use this key", "no principal outside the authorised list can both administer and use this key")
+			})
 		},
 	}
 }

@@ -90,21 +90,20 @@ func loadServiceRoles(acct *inventory.Account) serviceRoles {
 	return sr
 }
 
-var grantActions = access.Set("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+func grantActions() access.ActionSet {
+	return access.Set("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+}
 
 func checkViaService(an *access.Analysis, acct *inventory.Account) []Finding {
 	roles := loadServiceRoles(acct)
-	out := make([]Finding, 0, len(acct.Keys))
 	crypto := access.CryptographicActions()
-	for _, k := range acct.Keys {
+	return perKey(acct, func(k *inventory.Key) Finding {
 		if na := keyApplies(k, false); na != nil {
-			out = append(out, *na)
-			continue
+			return *na
 		}
 		pol, why := an.KeyPolicy(k)
 		if pol == nil {
-			out = append(out, Finding{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region, Reason: why})
-			continue
+			return Finding{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region, Reason: why}
 		}
 		var problems, unknown, scoped []string
 		for i := range pol.Statements {
@@ -113,7 +112,7 @@ func checkViaService(an *access.Analysis, acct *inventory.Account) []Finding {
 				continue
 			}
 			acts := statementActions(st)
-			if acts&(crypto|grantActions) == 0 {
+			if acts&(crypto|grantActions()) == 0 {
 				continue
 			}
 			has := conditionKeys(st)
@@ -151,20 +150,17 @@ func checkViaService(an *access.Analysis, acct *inventory.Account) []Finding {
 				if grantOnly {
 					need += " or kms:GrantIsForAWSResource"
 				}
-				problems = append(problems, fmt.Sprintf("%s lets %s (%s) use the key (%s) without %s", ref, arn, why, shortActions(acts&(crypto|grantActions)), need))
+				problems = append(problems, fmt.Sprintf("%s lets %s (%s) use the key (%s) without %s", ref, arn, why, shortActions(acts&(crypto|grantActions())), need))
 			}
 		}
 		switch {
 		case len(problems) > 0:
-			out = append(out, Fail(k.ARN, k.Region, fmt.Sprintf("%d key policy grant(s) of key usage to service-integrated principals lack kms:ViaService", len(problems)), problems...))
+			return Fail(k.ARN, k.Region, fmt.Sprintf("%d key policy grant(s) of key usage to service-integrated principals lack kms:ViaService", len(problems)), problems...)
 		case len(unknown) > 0:
-			out = append(out, Finding{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region, Reason: unknown[0], Evidence: unknown})
-		default:
-			reason := "no key policy statement gives key usage to a service-integrated principal without scoping"
-			out = append(out, Pass(k.ARN, k.Region, reason, scoped...))
+			return Finding{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region, Reason: unknown[0], Evidence: unknown}
 		}
-	}
-	return out
+		return Pass(k.ARN, k.Region, "no key policy statement gives key usage to a service-integrated principal without scoping", scoped...)
+	})
 }
 
 func statementActions(st *policy.Statement) access.ActionSet {

@@ -78,7 +78,9 @@ const fxBreakGlassConfig = "allowlist:\n  breakGlass: ['arn:aws:iam::11112222333
 // actionFixtures are the pass and fail cases every "only authorised
 // principals can do X" control shares.
 func actionFixtures(action string, opts ...keyOpt) []fixture {
-	k := func(name string, more ...keyOpt) *inventory.Key { return fxKey(name, append(append([]keyOpt{}, opts...), more...)...) }
+	k := func(name string, more ...keyOpt) *inventory.Key {
+		return fxKey(name, append(append([]keyOpt{}, opts...), more...)...)
+	}
 	return []fixture{
 		{name: "only break-glass and allowlisted principals can", config: fxBreakGlassConfig,
 			acct: fxIAMAccount(nil, []*inventory.Role{fxRole("BreakGlass", "", fxAllow("kms:*")), fxRole("ApprovedOps", "", fxAllow(action)), fxRole("Reader", "", fxAllow("kms:Describe*"))},
@@ -154,7 +156,7 @@ func iamkmsFixtures() map[string][]fixture {
 					fxKey("slr", keyPolicy(jobj{"Effect": "Allow", "Principal": jobj{"AWS": "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"},
 						"Action": "kms:GenerateDataKey*", "Resource": "*"})),
 					fxKey("svc", keyPolicy(jobj{"Effect": "Allow", "Principal": jobj{"Service": "logs.us-east-1.amazonaws.com"}, "Action": "kms:Encrypt", "Resource": "*"}))),
-				want: map[string]Status{"key/role": StatusFail, "key/slr": StatusFail, "key/svc": StatusFail},
+				want:    map[string]Status{"key/role": StatusFail, "key/slr": StatusFail, "key/svc": StatusFail},
 				reasons: map[string]string{"key/role": "1 key policy grant(s)", "key/slr": "lack kms:ViaService"}},
 			{name: "unreadable key policy is unknown, AWS-managed not applicable",
 				acct: fxIAMAccount(nil, nil, fxKey("a", keyPolicyUnknown()), fxKey("aws", awsManaged())),
