@@ -16,7 +16,7 @@ import (
 // (a role then also needs its boundary), or allow its account while its
 // identity policies and boundary allow it, or a grant must carry the
 // operation; and every SCP level with an Allow must allow it.
-func reference(t *testing.T, acct *inventory.Account, k *inventory.Key, principal, action string) bool {
+func reference(t *testing.T, acct *inventory.Account, k *inventory.Key, principal, action string, extra policy.Context) bool {
 	t.Helper()
 	parse := func(f inventory.Fact[inventory.Document]) *policy.Policy {
 		d, rerr := f.Get()
@@ -46,6 +46,9 @@ func reference(t *testing.T, acct *inventory.Account, k *inventory.Key, principa
 		"kms:ResourceAliases": k.Aliases.MustGet()}
 	if username != "" {
 		ctx["aws:username"] = []string{username}
+	}
+	for ek, ev := range extra {
+		ctx[ek] = ev
 	}
 	for tk, v := range tags {
 		ctx["aws:PrincipalTag/"+tk] = []string{v}
@@ -138,7 +141,7 @@ func reference(t *testing.T, acct *inventory.Account, k *inventory.Key, principa
 
 // randomAccount builds an account whose conditions all use keys the
 // inventory determines, so that every answer is a definite yes or no.
-func randomAccount(r *rand.Rand) *inventory.Account {
+func randomAccount(r *rand.Rand, undetermined bool) *inventory.Account {
 	pick := func(xs ...any) any { return xs[r.IntN(len(xs))] }
 	keyIDs := []string{"k0", "k1", "k2"}
 	keyARN := func(id string) string { return "arn:aws:kms:us-east-1:" + tAcct + ":key/" + id }
@@ -149,6 +152,9 @@ func randomAccount(r *rand.Rand) *inventory.Account {
 		return pick("*", keyARN(keyIDs[r.IntN(3)]), "arn:aws:kms:*:"+tAcct+":key/*", "arn:aws:kms:us-east-1:"+tAcct+":key/k?")
 	}
 	cond := func() obj {
+		if undetermined && r.IntN(3) == 0 {
+			return obj{pick("StringEquals", "StringNotEquals").(string): obj{"kms:ViaService": pick("s3.us-east-1.amazonaws.com", "ec2.us-east-1.amazonaws.com")}}
+		}
 		switch r.IntN(6) {
 		case 0:
 			return obj{"ArnLike": obj{"aws:PrincipalArn": pick("arn:aws:iam::*:role/app-*", "arn:aws:iam::"+tAcct+":user/u?", roleARN("BreakGlass"))}}
@@ -269,7 +275,7 @@ func TestPropertyAgreesWithReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	checked := 0
 	for trial := range 300 {
-		acct := randomAccount(r)
+		acct := randomAccount(r, false)
 		an := New(acct, Options{})
 		iam := acct.IAM.MustGet()
 		principals := []string{"arn:aws:iam::" + tAcct + ":root"}
@@ -285,7 +291,7 @@ func TestPropertyAgreesWithReference(t *testing.T) {
 			action := keyActionNames()[r.IntN(numKeyActions)]
 			got, paths := answer(an, k, p, action)
 			want := "no"
-			if reference(t, acct, k, p, action) {
+			if reference(t, acct, k, p, action, nil) {
 				want = "yes"
 			}
 			checked++
@@ -296,4 +302,50 @@ func TestPropertyAgreesWithReference(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests agree", checked)
+}
+
+// TestPropertyConditionalIsSound adds conditions on kms:ViaService, which
+// the inventory cannot decide, and checks the three-valued answer against
+// the reference under every value it can take (absent, s3, ec2): "yes"
+// must hold in all of them, "no" in none, and any context that allows
+// must not be answered "no".
+func TestPropertyConditionalIsSound(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	contexts := []policy.Context{nil, {"kms:ViaService": {"s3.us-east-1.amazonaws.com"}}, {"kms:ViaService": {"ec2.us-east-1.amazonaws.com"}}}
+	counts := map[string]int{}
+	for trial := range 300 {
+		acct := randomAccount(r, true)
+		an := New(acct, Options{})
+		iam := acct.IAM.MustGet()
+		principals := []string{"arn:aws:iam::" + tAcct + ":root"}
+		for _, u := range iam.Users {
+			principals = append(principals, u.ARN)
+		}
+		for _, ro := range iam.Roles {
+			principals = append(principals, ro.ARN)
+		}
+		for range 20 {
+			k := acct.Keys[r.IntN(len(acct.Keys))]
+			p := principals[r.IntN(len(principals))]
+			action := keyActionNames()[r.IntN(numKeyActions)]
+			got, paths := answer(an, k, p, action)
+			allowed := 0
+			for _, c := range contexts {
+				if reference(t, acct, k, p, action, c) {
+					allowed++
+				}
+			}
+			counts[got]++
+			bad := (got == "yes" && allowed != len(contexts)) || (got == "no" && allowed != 0)
+			if bad {
+				kp, _ := k.Policy.Get()
+				t.Fatalf("trial %d: %s %s on %s: analysis %s (%s), reference allows in %d of %d contexts\nkey policy %s",
+					trial, p, action, k.ID, got, paths, allowed, len(contexts), kp.Text)
+			}
+		}
+	}
+	if counts["conditional"] == 0 || counts["yes"] == 0 || counts["no"] == 0 {
+		t.Errorf("the generator should produce every answer: %v", counts)
+	}
+	t.Logf("answers: %v", counts)
 }
