@@ -36,6 +36,7 @@ type Analysis struct {
 	iamErr    *inventory.ReadError
 	anyKey    string
 
+	actions  actionCache
 	patMu    sync.Mutex
 	patterns map[string][]uint64
 
@@ -108,7 +109,7 @@ func New(acct *inventory.Account, opts Options) *Analysis {
 	return an
 }
 
-func parseDoc(src source, doc inventory.Fact[inventory.Document], partition string) (*cdoc, string) {
+func parseDoc(src source, doc inventory.Fact[inventory.Document], partition string, cache *actionCache) (*cdoc, string) {
 	d, rerr := doc.Get()
 	if rerr != nil {
 		return nil, src.name + " could not be read: " + rerr.Error()
@@ -117,7 +118,7 @@ func parseDoc(src source, doc inventory.Fact[inventory.Document], partition stri
 	if err != nil {
 		return nil, src.name + " does not parse: " + err.Error()
 	}
-	return compileDoc(src, pol), ""
+	return compileDoc(src, pol, cache), ""
 }
 
 func (an *Analysis) loadSCPs() {
@@ -136,7 +137,7 @@ func (an *Analysis) loadSCPs() {
 	levels := map[string][]*cdoc{}
 	var order []string
 	for _, s := range scps {
-		d, why := parseDoc(source{"SCP", "SCP " + s.ID + " (" + s.Name + ")"}, inventory.Known(s.Document), an.acct.Partition)
+		d, why := parseDoc(source{"SCP", "SCP " + s.ID + " (" + s.Name + ")"}, inventory.Known(s.Document), an.acct.Partition, &an.actions)
 		if d == nil {
 			an.scp = scpSet{reason: why}
 			return
@@ -188,13 +189,13 @@ func (an *Analysis) loadPrincipals() {
 		} else {
 			doc = inventory.Unknown[inventory.Document](&inventory.ReadError{Call: "iam:GetAccountAuthorizationDetails", Code: inventory.CodeIncomplete, Message: arn + " is not in the Policies list"})
 		}
-		d, why := parseDoc(source{"identity policy", name}, doc, part)
+		d, why := parseDoc(source{"identity policy", name}, doc, part, &an.actions)
 		managed[key], managedErr[key] = d, why
 		return d, why
 	}
 	addDocs := func(p *prin, pr *inventory.Principal, inlineKind, via string) {
 		for _, ip := range pr.InlinePolicies {
-			d, why := parseDoc(source{"identity policy", fmt.Sprintf("%s %q", inlineKind, ip.Name)}, ip.Document, part)
+			d, why := parseDoc(source{"identity policy", fmt.Sprintf("%s %q", inlineKind, ip.Name)}, ip.Document, part, &an.actions)
 			p.addDoc(d, why)
 		}
 		for _, arn := range pr.AttachedPolicyARNs {
@@ -218,7 +219,7 @@ func (an *Analysis) loadPrincipals() {
 		} else {
 			doc = inventory.Unknown[inventory.Document](&inventory.ReadError{Call: "iam:GetAccountAuthorizationDetails", Code: inventory.CodeIncomplete, Message: arn + " is not in the Policies list"})
 		}
-		d, why := parseDoc(source{"permissions boundary", "permissions boundary " + arn}, doc, part)
+		d, why := parseDoc(source{"permissions boundary", "permissions boundary " + arn}, doc, part, &an.actions)
 		if d == nil {
 			p.unknown = append(p.unknown, why)
 		}
@@ -281,7 +282,7 @@ func (an *Analysis) parseManaged(iam *inventory.IAM, policies map[string]*invent
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(arns); i += workers {
-				docs[i], whys[i] = parseDoc(source{"identity policy", "managed policy " + arns[i]}, policies[arns[i]].Default, an.acct.Partition)
+				docs[i], whys[i] = parseDoc(source{"identity policy", "managed policy " + arns[i]}, policies[arns[i]].Default, an.acct.Partition, &an.actions)
 			}
 		}()
 	}

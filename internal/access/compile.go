@@ -2,6 +2,7 @@ package access
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/kmsguard/kmsguard/internal/policy"
 )
@@ -78,11 +79,31 @@ type cstmt struct {
 	everyKey bool
 }
 
-func compileDoc(src source, pol *policy.Policy) *cdoc {
+// actionCache remembers the action set of each Action/NotAction element:
+// the same few elements recur in thousands of policies.
+type actionCache struct{ m sync.Map }
+
+func (c *actionCache) of(st *policy.Statement) ActionSet {
+	if c == nil {
+		return matching(st.Actions, st.NotAction, func(p, a string) bool { return policy.WildcardMatch(p, a, true) })
+	}
+	key := strings.Join(st.Actions, "\x00")
+	if st.NotAction {
+		key = "!" + key
+	}
+	if v, ok := c.m.Load(key); ok {
+		return v.(ActionSet)
+	}
+	acts := matching(st.Actions, st.NotAction, func(p, a string) bool { return policy.WildcardMatch(p, a, true) })
+	c.m.Store(key, acts)
+	return acts
+}
+
+func compileDoc(src source, pol *policy.Policy, cache *actionCache) *cdoc {
 	d := &cdoc{src: src, pol: pol}
 	for i := range pol.Statements {
 		st := &pol.Statements[i]
-		acts := matching(st.Actions, st.NotAction, func(p, a string) bool { return policy.WildcardMatch(p, a, true) })
+		acts := cache.of(st)
 		if acts == 0 {
 			continue
 		}
@@ -225,3 +246,7 @@ func evalDocs(docs []*cdoc, r *request, keep func(*cstmt) bool) []hit {
 	}
 	return out
 }
+
+// StatementActions returns the KMS key actions a statement's Action or
+// NotAction element covers (cached per element).
+func (an *Analysis) StatementActions(st *policy.Statement) ActionSet { return an.actions.of(st) }

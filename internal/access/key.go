@@ -120,7 +120,7 @@ func merge(a, b policy.Context) policy.Context {
 func (an *Analysis) evalKey(ki int) *keyResult {
 	k := an.acct.Keys[ki]
 	kr := &keyResult{key: k, idx: ki, special: map[*prin]bool{}}
-	doc, why := parseDoc(source{"key policy", "key policy"}, k.Policy, an.acct.Partition)
+	doc, why := parseDoc(source{"key policy", "key policy"}, k.Policy, an.acct.Partition, &an.actions)
 	if doc == nil {
 		kr.unknownKey = why
 		return kr

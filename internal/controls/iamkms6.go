@@ -111,7 +111,7 @@ func checkViaService(an *access.Analysis, acct *inventory.Account) []Finding {
 			if st.Effect != policy.Allow || st.Principals == nil || st.NotPrincipal {
 				continue
 			}
-			acts := statementActions(st)
+			acts := an.StatementActions(st)
 			if acts&(crypto|grantActions()) == 0 {
 				continue
 			}
@@ -161,16 +161,6 @@ func checkViaService(an *access.Analysis, acct *inventory.Account) []Finding {
 		}
 		return Pass(k.ARN, k.Region, "no key policy statement gives key usage to a service-integrated principal without scoping", scoped...)
 	})
-}
-
-func statementActions(st *policy.Statement) access.ActionSet {
-	var s access.ActionSet
-	for _, a := range access.KeyActions() {
-		if st.MatchesAction(a) {
-			s |= access.Set(a)
-		}
-	}
-	return s
 }
 
 // conditionKeys returns the statement's condition keys in lower case;
