@@ -49,6 +49,9 @@ type lineKey struct {
 	group   int
 	purpose string
 	bits    ActionSet
+	bitsU   ActionSet
+	sig     string // the key's generic key-policy and SCP answer (repLine)
+	rep     *prin
 }
 
 // prin is one IAM principal of the account (or its root user).

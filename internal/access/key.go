@@ -1,6 +1,7 @@
 package access
 
 import (
+	"fmt"
 	"runtime"
 	"sort"
 	"strings"
@@ -22,6 +23,7 @@ type keyResult struct {
 	genKP      []hit
 	genSCP     [][]hit
 	scpSum     scpSummary
+	genSig     string // genKP and genSCP rendered: equal signatures render equal paths
 	special    map[*prin]bool
 	groups     []groupRes
 	singles    []*single
@@ -185,6 +187,7 @@ func (an *Analysis) evalKey(ki int) *keyResult {
 	} else {
 		kr.scpSum = scpSummary{allowU: allActions, allowP: allActions}
 	}
+	kr.genSig = hitsSignature(kr.genKP, kr.genSCP)
 	grants, gerr := k.Grants.Get()
 	if gerr != nil {
 		kr.caveats = append(kr.caveats, "grants not taken into account: "+gerr.Error())
@@ -492,4 +495,22 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func hitsSignature(kp []hit, scp [][]hit) string {
+	var b strings.Builder
+	add := func(h hit) {
+		st := h.step()
+		fmt.Fprintf(&b, "%s|%s|%s|%s|%d|%d|%d\x00", st.Source, st.Statement, st.Condition, h.s.st.Effect, h.match, h.s.acts, len(h.cond))
+	}
+	for _, h := range kp {
+		add(h)
+	}
+	for _, level := range scp {
+		b.WriteString("\x01")
+		for _, h := range level {
+			add(h)
+		}
+	}
+	return b.String()
 }

@@ -317,10 +317,8 @@ func (an *Analysis) holders(k *inventory.Key, purpose string, match func(okU, ok
 		if !match(gr.okU, gr.okU) {
 			h.Conditional += n
 		}
-		rs := &single{pr: rep.Principal, p: rep, kp: kr.genKP, id: rep.baseID, bnd: rep.baseBnd,
-			hasBnd: rep.hasBnd, scp: kr.genSCP, okU: gr.okU, okP: gr.okP}
 		h.Lines = append(h.Lines, fmt.Sprintf("%d principal(s) whose IAM policies treat every key alike, each as for example %s",
-			n, line(rs, kr)), an.groupLine(gr, purpose, bit(gr.okP)))
+			n, an.repLine(kr, gr, rep, purpose, line)), an.groupLine(gr, purpose, bit(gr.okP)))
 		if len(sp) > 0 {
 			names := make([]string, len(sp))
 			for i, p := range sp {
@@ -331,6 +329,25 @@ func (an *Analysis) holders(k *inventory.Key, purpose string, match func(okU, ok
 		}
 	}
 	return h
+}
+
+// repLine renders the path of a group's representative member; keys whose
+// generic key-policy and SCP answers read the same share the string.
+func (an *Analysis) repLine(kr *keyResult, gr groupRes, rep *prin, purpose string, line func(*single, *keyResult) string) string {
+	lk := lineKey{group: gr.g.idx, purpose: "rep " + purpose, bits: gr.okP, bitsU: gr.okU, sig: kr.genSig, rep: rep}
+	an.mu.Lock()
+	l, ok := an.lines[lk]
+	an.mu.Unlock()
+	if ok {
+		return l
+	}
+	rs := &single{pr: rep.Principal, p: rep, kp: kr.genKP, id: rep.baseID, bnd: rep.baseBnd,
+		hasBnd: rep.hasBnd, scp: kr.genSCP, okU: gr.okU, okP: gr.okP}
+	l = line(rs, kr)
+	an.mu.Lock()
+	an.lines[lk] = l
+	an.mu.Unlock()
+	return l
 }
 
 // groupLine lists a group's members (other than authorised ones) with the
