@@ -295,6 +295,18 @@ func TestPropertyAgreesWithReference(t *testing.T) {
 				want = "yes"
 			}
 			checked++
+			viaPrincipal := "no"
+			for _, ka := range an.Principal(p, []string{action}) {
+				if ka.Key == k.ARN && len(ka.Access) > 0 {
+					viaPrincipal = "yes"
+					if !ka.Access[0].Unconditional() {
+						viaPrincipal = "conditional"
+					}
+				}
+			}
+			if viaPrincipal != got {
+				t.Fatalf("trial %d: %s %s on %s: Key says %s, Principal says %s", trial, p, action, k.ID, got, viaPrincipal)
+			}
 			if got != want {
 				kp, _ := k.Policy.Get()
 				t.Fatalf("trial %d: %s %s on %s: analysis %s (%s), reference %s\nkey policy %s", trial, p, action, k.ID, got, paths, want, kp.Text)

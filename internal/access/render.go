@@ -53,25 +53,47 @@ func (an *Analysis) Key(k *inventory.Key, actions []string) KeyAccess {
 
 // Principal answers which keys of the account the principal (an ARN from
 // the IAM inventory, another account's principal, a service, or "*") can
-// use with the actions, one KeyAccess per key where it has any.
+// use with the actions, one KeyAccess per key where it has any access or an
+// undecided answer.
 func (an *Analysis) Principal(arn string, actions []string) []KeyAccess {
+	p := an.byARN[arn]
 	var out []KeyAccess
-	for _, k := range an.acct.Keys {
-		ka := an.Key(k, actions)
-		var mine []Access
-		for _, a := range ka.Access {
-			if a.Principal.ARN == arn {
-				mine = append(mine, a)
+	for ki, k := range an.acct.Keys {
+		kr := an.result(ki)
+		ka := KeyAccess{Key: k.ARN, Actions: actions, Caveats: kr.caveats}
+		if kr.unknownKey != "" {
+			ka.Unknown = append(ka.Unknown, Unknown{Principal: Principal{ARN: "*", Kind: KindAnyone}, Reason: kr.unknownKey})
+			out = append(out, ka)
+			continue
+		}
+		for _, u := range kr.unknown {
+			if u.Principal.ARN == arn || (p != nil && p.Kind != KindRoot && u.Principal.Account == an.acct.ID && strings.HasPrefix(u.Principal.ARN, "IAM users and roles")) {
+				ka.Unknown = append(ka.Unknown, u)
 			}
 		}
-		var unk []Unknown
-		for _, u := range ka.Unknown {
-			if u.Principal.ARN == arn || u.Principal.Kind == KindAnyone {
-				unk = append(unk, u)
+		grouped := p != nil && p.group >= 0 && kr.groupable && !kr.special[p]
+		for _, a := range actions {
+			ai := actionIndex(a)
+			if ai < 0 {
+				continue
+			}
+			bit := ActionSet(1) << ai
+			if grouped {
+				for _, gr := range kr.groups {
+					if gr.g.idx == p.group && gr.okP&bit != 0 {
+						ka.Access = append(ka.Access, an.groupAccess(kr, p, ai))
+					}
+				}
+				continue
+			}
+			for _, s := range kr.singles {
+				if s.pr.ARN == arn && s.okP&bit != 0 {
+					ka.Access = append(ka.Access, an.singleAccess(kr, s, ai))
+				}
 			}
 		}
-		if len(mine) > 0 || len(unk) > 0 {
-			ka.Access, ka.Unknown = mine, unk
+		if len(ka.Access) > 0 || len(ka.Unknown) > 0 {
+			sortAccess(ka.Access)
 			out = append(out, ka)
 		}
 	}
