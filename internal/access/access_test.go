@@ -170,3 +170,19 @@ func TestActionLists(t *testing.T) {
 		t.Error("s3 action accepted")
 	}
 }
+
+func TestUnlistedPrincipal(t *testing.T) {
+	kp := doc(rootStmt(), obj{"Sid": "Gone", "Effect": "Allow", "Principal": obj{"AWS": roleARN("Deleted")}, "Action": "kms:PutKeyPolicy", "Resource": "*"})
+	g := inventory.Grant{ID: "g1", GranteePrincipal: roleARN("Deleted"), Operations: []string{"Decrypt"}}
+	acct := newAcct(tKey("k", nil, kp, g)).a
+	an := New(acct, Options{})
+	for _, action := range []string{"kms:PutKeyPolicy", "kms:Decrypt"} {
+		got, paths := answer(an, acct.Keys[0], roleARN("Deleted"), action)
+		if got != "conditional" || !strings.Contains(paths, "exists (it may have been deleted or renamed)") {
+			t.Errorf("%s: %s %s", action, got, paths)
+		}
+	}
+	if h := an.HoldersOf(acct.Keys[0], "kms:Decrypt"); h.Principals != 1 || h.Conditional != 1 {
+		t.Errorf("holders %+v", h)
+	}
+}

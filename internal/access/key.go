@@ -415,16 +415,22 @@ func (an *Analysis) evalOther(k *inventory.Key, kp *cdoc, name string, kind Kind
 	pr := Principal{ARN: name, Kind: kind}
 	if kind == KindExternal {
 		pr.Account = arnAccount(name)
+		if pr.Account == an.acct.ID && an.iamErr == nil {
+			pr.Kind = KindUnlisted
+		}
 		if strings.Contains(name, ":role/") {
 			pr.Sessions = sessionsOf(name)
 		}
 	}
 	r := &request{principal: rp, resource: k.ARN, ctx: keyCtx, class: resClass, keyIdx: -1}
 	s := &single{pr: pr, grants: grants, external: kind == KindExternal}
+	if pr.Kind == KindUnlisted {
+		kind = KindUnlisted
+	}
 	s.kp = evalDocs([]*cdoc{kp}, r, nil)
 	gU, gP := grantBits(grants)
-	if kind == KindExternal {
-		gU = 0
+	if s.external {
+		gU = 0 // the principal's own account (or its existence) must allow it as well
 	}
 	s.okU, s.okP = decide(kind, summarise(s.kp), summary{}, false, summary{}, scpSummary{allowU: allActions, allowP: allActions}, gU, gP, s.external)
 	if s.okP == 0 {

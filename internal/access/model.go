@@ -16,6 +16,7 @@ const (
 	KindRole     Kind = "role"         // an IAM role of the account (and its sessions)
 	KindRoot     Kind = "account-root" // the account's root user
 	KindExternal Kind = "external"     // a principal of another account named in the key policy or a grant
+	KindUnlisted Kind = "unlisted"     // an ARN of this account that is not in its IAM inventory
 	KindService  Kind = "service"      // an AWS service principal
 	KindAnyone   Kind = "anyone"       // "*": any caller a condition does not exclude
 )

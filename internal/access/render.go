@@ -202,9 +202,7 @@ func (an *Analysis) paths(s *single, ai int) []Path {
 		default:
 			steps := []Step{st}
 			if s.external {
-				acct := s.pr.Account
-				steps = append(steps, Step{Layer: "other account", Source: "IAM policies of account " + acct + " (not in this snapshot)",
-					Condition: "account " + acct + "'s IAM policies allow it"})
+				steps = append(steps, outsideStep(s.pr))
 			}
 			out = append(out, Path{Via: "key policy (direct)", Steps: withTail(steps, kind == KindRole), Unless: unless})
 		}
@@ -215,12 +213,21 @@ func (an *Analysis) paths(s *single, ai int) []Path {
 		}
 		steps := []Step{g.step}
 		if s.external {
-			steps = append(steps, Step{Layer: "other account", Source: "IAM policies of account " + s.pr.Account + " (not in this snapshot)",
-				Condition: "account " + s.pr.Account + "'s IAM policies allow it"})
+			steps = append(steps, outsideStep(s.pr))
 		}
 		out = append(out, Path{Via: "grant", Steps: withTail(steps, kind == KindRole), Unless: unless})
 	}
 	return out
+}
+
+// outsideStep is what a principal outside the IAM inventory still needs.
+func outsideStep(p Principal) Step {
+	if p.Kind == KindUnlisted {
+		return Step{Layer: "IAM inventory", Source: "IAM inventory of account " + p.Account + " (the principal is not in it)",
+			Condition: p.ARN + " exists (it may have been deleted or renamed)"}
+	}
+	return Step{Layer: "other account", Source: "IAM policies of account " + p.Account + " (not in this snapshot)",
+		Condition: "account " + p.Account + "'s IAM policies allow it"}
 }
 
 // Holders is the compact answer controls use: the principals outside the
