@@ -184,7 +184,7 @@ func (s *cstmt) eval(r *request) (hit, bool) {
 }
 
 func lowestBit(s ActionSet) int {
-	for i := range keyActionNames() {
+	for i := range numKeyActions {
 		if s&(1<<i) != 0 {
 			return i
 		}

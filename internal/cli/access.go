@@ -150,17 +150,19 @@ func writeAccessJSON(w io.Writer, principal string, answers []access.KeyAccess) 
 }
 
 func writeAccessTable(w io.Writer, principal string, answers []access.KeyAccess, cfg *config.Config) error {
+	out := &stickyWriter{w: w}
 	if principal != "" && len(answers) == 0 {
-		_, err := fmt.Fprintf(w, "%s can perform none of the actions on any key of the snapshot.\n", principal)
-		return err
+		out.printf("%s can perform none of the actions on any key of the snapshot.\n", principal)
+		return out.err
 	}
 	for i, ka := range answers {
 		if i > 0 {
-			fmt.Fprintln(w)
+			out.printf("\n")
 		}
-		fmt.Fprintf(w, "Key %s\nActions: %s\n\n", ka.Key, strings.Join(ka.Actions, ", "))
+		out.printf("Key %s\nActions: %s\n\n", ka.Key, strings.Join(ka.Actions, ", "))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "PRINCIPAL\tKIND\tACTION\tWHEN\tPATH")
+		table := &stickyWriter{w: tw}
+		table.printf("PRINCIPAL\tKIND\tACTION\tWHEN\tPATH\n")
 		sessions := map[string]string{}
 		for _, acc := range ka.Access {
 			kind := string(acc.Principal.Kind)
@@ -175,34 +177,50 @@ func writeAccessTable(w io.Writer, principal string, answers []access.KeyAccess,
 				if j > 0 {
 					who, what, k = "", "", ""
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", who, k, what, p.Conditions(), pathText(p))
+				table.printf("%s\t%s\t%s\t%s\t%s\n", who, k, what, p.Conditions(), pathText(p))
 			}
 		}
 		if len(ka.Access) == 0 {
-			fmt.Fprintln(tw, "(nobody)\t\t\t\t")
+			table.printf("(nobody)\t\t\t\t\n")
+		}
+		if table.err != nil {
+			return table.err
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 		if len(sessions) > 0 {
-			fmt.Fprintln(w, "\nRole sessions inherit their role's access:")
+			out.printf("\nRole sessions inherit their role's access:\n")
 			roles := make([]string, 0, len(sessions))
 			for r := range sessions {
 				roles = append(roles, r)
 			}
 			sort.Strings(roles)
 			for _, r := range roles {
-				fmt.Fprintf(w, "  %s -> %s\n", r, sessions[r])
+				out.printf("  %s -> %s\n", r, sessions[r])
 			}
 		}
 		for _, u := range ka.Unknown {
-			fmt.Fprintf(w, "UNDECIDED %s: %s\n", u.Principal.ARN, u.Reason)
+			out.printf("UNDECIDED %s: %s\n", u.Principal.ARN, u.Reason)
 		}
 		for _, c := range ka.Caveats {
-			fmt.Fprintf(w, "Caveat: %s\n", c)
+			out.printf("Caveat: %s\n", c)
 		}
 	}
-	return nil
+	return out.err
+}
+
+// stickyWriter keeps the first write error, so that a table is written
+// with plain printf calls and checked once.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) printf(format string, args ...any) {
+	if s.err == nil {
+		_, s.err = fmt.Fprintf(s.w, format, args...)
+	}
 }
 
 func pathText(p access.Path) string {
