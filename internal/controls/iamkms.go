@@ -14,7 +14,9 @@ import (
 
 // iamkmsFamily shares one access.Analysis per account and configuration
 // between the IAM-KMS controls of one catalogue, so that the account's
-// policies are parsed and its keys evaluated once for all of them.
+// policies are parsed and its keys evaluated once for all of them. The
+// analyses live as long as the catalogue value: a long-running process
+// builds a fresh Catalogue() per scan (as Catalogue's doc asks anyway).
 type iamkmsFamily struct {
 	mu       sync.Mutex
 	analyses map[analysisKey]*access.Analysis
