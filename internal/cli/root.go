@@ -90,6 +90,7 @@ Exit codes:
 		newRemediateCmd(a),
 		newScanCmd(a),
 		newControlsCmd(a),
+		newAccessCmd(a),
 	)
 	wrapArgErrors(root)
 	return root

@@ -5,7 +5,7 @@ package controls
 // mutate, and adding a control means adding one line here (and its pass and
 // fail fixtures, which a convention test demands).
 func Catalogue() []Control {
-	return []Control{
+	return append([]Control{
 		kms1CustomerPolicies(),
 		kms2InlinePolicies(),
 		iamOutsideTrusted(),
@@ -17,7 +17,7 @@ func Catalogue() []Control {
 		crossAccountKeyPolicies(),
 		lockoutRisk(),
 		grantDelegation(),
-	}
+	}, iamkmsControls()...)
 }
 
 // Lookup returns the control with the id from cat, or nil.

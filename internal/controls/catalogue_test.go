@@ -120,7 +120,7 @@ func lastSegment(arn string) string {
 
 func TestCatalogueConventions(t *testing.T) {
 	cat := Catalogue()
-	fx := fixtures()
+	fx := allFixtures()
 	seen := map[string]bool{}
 	for _, c := range cat {
 		t.Run(c.ID, func(t *testing.T) {
@@ -167,7 +167,7 @@ func TestCatalogueConventions(t *testing.T) {
 }
 
 func TestControlFixtures(t *testing.T) {
-	for id, fs := range fixtures() {
+	for id, fs := range allFixtures() {
 		for _, f := range fs {
 			t.Run(id+"/"+f.name, func(t *testing.T) {
 				cfg := config.Default()
