@@ -20,7 +20,7 @@ func snsWrap(msg string) string {
 
 const (
 	ctNotification = `{"s3Bucket":"trail-bucket","s3ObjectKey":["AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/a.json.gz","AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/b.json.gz"]}`
-	s3EventBody        = `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"trail-bucket"},"object":{"key":"AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/my+file%3D1.json.gz","size":123}}},` +
+	s3EventBody    = `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"trail-bucket"},"object":{"key":"AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/my+file%3D1.json.gz","size":123}}},` +
 		`{"eventSource":"aws:s3","eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"trail-bucket"},"object":{"key":"gone.json.gz"}}},` +
 		`{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"trail-bucket"},"object":{"key":"AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/03/02/d.json.gz"}}}]}`
 	s3TestEvent = `{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-03-02T10:00:00.000Z","Bucket":"trail-bucket","RequestId":"r","HostId":"h"}`
@@ -29,7 +29,9 @@ const (
 )
 
 func TestParseMessage(t *testing.T) {
-	key := func(k string) ObjectRef { return ObjectRef{"trail-bucket", "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/" + k} }
+	key := func(k string) ObjectRef {
+		return ObjectRef{"trail-bucket", "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/" + k}
+	}
 	tests := []struct {
 		name    string
 		body    string
