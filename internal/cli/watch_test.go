@@ -33,6 +33,10 @@ type webhookReceiver struct {
 	ids    []string
 	alerts []map[string]any
 	bad    int
+	// arrived maps alert IDs to when they first arrived; perID counts
+	// arrivals per alert ID.
+	arrived map[string]time.Time
+	perID   map[string]int
 }
 
 func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -46,8 +50,15 @@ func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	var doc map[string]any
 	_ = json.Unmarshal(body, &doc)
-	w.ids = append(w.ids, r.Header.Get(notify.HeaderAlertID))
+	id := r.Header.Get(notify.HeaderAlertID)
+	w.ids = append(w.ids, id)
 	w.alerts = append(w.alerts, doc)
+	if w.arrived == nil {
+		w.arrived, w.perID = map[string]time.Time{}, map[string]int{}
+	}
+	if w.perID[id]++; w.perID[id] == 1 {
+		w.arrived[id] = time.Now()
+	}
 	rw.WriteHeader(http.StatusNoContent)
 }
 
@@ -66,7 +77,7 @@ type watchEnv struct {
 	config, dir string
 }
 
-func newWatchEnv(t *testing.T) *watchEnv {
+func newWatchEnv(t testing.TB) *watchEnv {
 	t.Helper()
 	e := &watchEnv{fake: sqsfake.New(), hook: &webhookReceiver{}, dir: t.TempDir()}
 	t.Cleanup(e.fake.Close)
@@ -139,7 +150,7 @@ func (e *watchEnv) notification(key string) string {
 
 // start runs kmsguard watch in-process until the returned stop is called;
 // stop returns the exit code and stderr.
-func (e *watchEnv) start(t *testing.T, extra ...string) (stop func() (int, string)) {
+func (e *watchEnv) start(t testing.TB, extra ...string) (stop func() (int, string)) {
 	t.Helper()
 	args := append([]string{"watch", "--log-level", "info", "--sqs-queue", e.queue, "--sqs-endpoint", e.fake.URL,
 		"--s3-endpoint", e.s3URL, "--sqs-dead-letter-queue", e.dlq, "--config", e.config,
