@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -35,6 +36,7 @@ type watchOptions struct {
 	metricsAddr                      string
 	region, profile                  string
 	sqsEndpoint, s3Endpoint          string
+	notifyLease                      time.Duration
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -74,6 +76,7 @@ the work; use --state postgres://... for them to share one outbox).`,
 	f.StringVar(&o.profile, "profile", "", "AWS shared config profile")
 	f.StringVar(&o.sqsEndpoint, "sqs-endpoint", "", "SQS endpoint URL override (e.g. a local SQS-compatible server)")
 	f.StringVar(&o.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL override (path-style addressing)")
+	f.DurationVar(&o.notifyLease, "notify-lease", 0, "how long a worker holds a claimed notification before another may retry it (default: send timeout + 1m)")
 	return cmd
 }
 
@@ -130,7 +133,7 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 		return err
 	}
 	log := a.logger.With("component", "watch")
-	disp, err := set.NewDispatcher(outbox, notify.DispatcherOptions{Logger: log})
+	disp, err := set.NewDispatcher(outbox, dispatcherOptions(o, log))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
@@ -172,6 +175,18 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	bg.Wait()
 	log.Info("watch stopped", "delivered", disp.Stats().Delivered)
 	return nil
+}
+
+func dispatcherOptions(o watchOptions, log *slog.Logger) notify.DispatcherOptions {
+	opts := notify.DispatcherOptions{Logger: log}
+	if o.notifyLease > 0 {
+		// Work a crashed worker held comes back after the lease; re-check
+		// the outbox often enough to pick it up promptly.
+		opts.Lease = o.notifyLease
+		opts.SendTimeout = min(30*time.Second, o.notifyLease/2)
+		opts.PollInterval = min(time.Second, max(o.notifyLease/4, 50*time.Millisecond))
+	}
+	return opts
 }
 
 func allowlistFunc(cfg *config.Config) func(string) (bool, string) {

@@ -142,6 +142,19 @@ func (e *watchEnv) putLog(t *testing.T, key string, ids ...string) {
 	}
 }
 
+func gzipBytes(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func (e *watchEnv) notification(key string) string {
 	inner := fmt.Sprintf(`{"s3Bucket":"trail-bucket","s3ObjectKey":[%q]}`, key)
 	b, _ := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "x", "Message": inner})
