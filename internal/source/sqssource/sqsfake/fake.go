@@ -170,9 +170,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
+// legacyCodes are the AWS Query error codes SQS reports in the
+// x-amzn-query-error header where they differ from the JSON error type; the
+// SDK (query-compatible mode) surfaces the header's code.
+var legacyCodes = map[string]string{
+	"QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
+	"EmptyBatchRequest": "AWS.SimpleQueueService.EmptyBatchRequest",
+}
+
 func writeErr(w http.ResponseWriter, e apiError) {
+	legacy := legacyCodes[e.code]
+	if legacy == "" {
+		legacy = e.code
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.Header().Set("x-amzn-query-error", "AWS.SimpleQueueService."+e.code+";Sender")
+	w.Header().Set("x-amzn-query-error", legacy+";Sender")
 	w.WriteHeader(e.status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.sqs#" + e.code, "message": e.text})
 }
@@ -329,7 +341,7 @@ func (s *Server) deleteLocked(q *queue, handle string) *apiError {
 func (s *Server) deleteBatch(in map[string]json.RawMessage) (any, *apiError) {
 	var entries []struct{ Id, ReceiptHandle string }
 	if err := json.Unmarshal(in["Entries"], &entries); err != nil || len(entries) == 0 || len(entries) > 10 {
-		return nil, &apiError{400, "AWS.SimpleQueueService.EmptyBatchRequest", "Entries must hold 1 to 10 entries"}
+		return nil, &apiError{400, "EmptyBatchRequest", "Entries must hold 1 to 10 entries"}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
