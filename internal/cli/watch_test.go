@@ -305,3 +305,34 @@ func TestWatchUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchTwoWorkersShareQueue runs two watch processes (in-process) on
+// one queue and one state store: SQS splits the messages between them and
+// the shared outbox delivers every alert exactly once.
+func TestWatchTwoWorkersShareQueue(t *testing.T) {
+	e := newWatchEnv(t)
+	const files = 20
+	for i := range files {
+		key := fmt.Sprintf("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/24/w%03d.json.gz", i)
+		e.putLog(t, key, fmt.Sprintf("w-%03d", i))
+		e.fake.Send(e.queue, e.notification(key))
+	}
+	stop1 := e.start(t, "--sqs-workers", "1")
+	stop2 := e.start(t, "--sqs-workers", "1")
+	waitFor(t, "every alert", func() bool { return e.hook.count() >= alertsPerEvent*files })
+	waitFor(t, "the queue to drain", e.queueEmpty)
+	time.Sleep(200 * time.Millisecond)
+	for _, stop := range []func() (int, string){stop1, stop2} {
+		if code, stderr := stop(); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	e.hook.mu.Lock()
+	defer e.hook.mu.Unlock()
+	if len(e.hook.ids) != alertsPerEvent*files || len(e.hook.perID) != alertsPerEvent*files {
+		t.Errorf("%d deliveries of %d distinct alerts, want %d of each", len(e.hook.ids), len(e.hook.perID), alertsPerEvent*files)
+	}
+	if e.fake.Requests("ReceiveMessage") < 2 {
+		t.Error("only one receiver polled the queue")
+	}
+}
