@@ -88,13 +88,14 @@ func (f *Follower) Run(ctx context.Context) error {
 
 // Poll makes one pass over the directory and reads every file that is
 // new, stable since the previous pass and not checkpointed. It returns how
-// many files it read.
+// many files it read, and an error naming each file left for the next
+// poll because it could not be read or handled.
 func (f *Follower) Poll(ctx context.Context) (int, error) {
 	var ready []source.Object
 	err := source.FileSource{Path: f.opts.Dir}.List(ctx, func(o source.Object) error {
 		if o.Err != nil {
 			f.log.Warn("follow: unreadable entry", "path", o.Name, "error", o.Err)
-			return nil
+			return nil //nolint:nilerr // reported; the rest of the tree is still followed
 		}
 		if size, ok := f.done[o.Name]; ok && size == o.Size {
 			return nil
@@ -120,10 +121,11 @@ func (f *Follower) Poll(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("follow %s: %w", f.opts.Dir, err)
 	}
 	n := 0
+	var errs []error
 	for _, o := range ready {
 		// The file being read is finished even if ctx ends meanwhile.
 		if err := f.readFile(context.WithoutCancel(ctx), o); err != nil {
-			f.log.Error("follow: file left for the next poll", "path", o.Name, "error", err)
+			errs = append(errs, fmt.Errorf("%s (left for the next poll): %w", o.Name, err))
 			continue
 		}
 		n++
@@ -131,7 +133,7 @@ func (f *Follower) Poll(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 func (f *Follower) readFile(ctx context.Context, o source.Object) error {

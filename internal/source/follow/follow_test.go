@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,7 +105,10 @@ func TestFollowerRetriesAFailedFile(t *testing.T) {
 	f, _ := New(st, Options{Dir: dir}, col.handle)
 	writeLog(t, filepath.Join(dir, "x.json"), "x1")
 	poll(t, f, 0)
-	poll(t, f, 0) // the handler fails: not checkpointed
+	// The handler fails: the file is not checkpointed, and Poll says so.
+	if n, err := f.Poll(context.Background()); n != 0 || err == nil || !strings.Contains(err.Error(), "x.json") {
+		t.Fatalf("Poll = %d, %v; want 0 and an error naming x.json", n, err)
+	}
 	col.fail = false
 	poll(t, f, 1)
 	if !slices.Equal(col.ids, []string{"x1"}) {

@@ -65,7 +65,7 @@ var ErrUnsupported = errors.New("unsupported message")
 func ParseMessage(body []byte, kind Kind) (Work, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
-		return Work{}, fmt.Errorf("%w: body is not a JSON object: %v", ErrUnsupported, err)
+		return Work{}, fmt.Errorf("%w: body is not a JSON object: %w", ErrUnsupported, err)
 	}
 	// SNS wraps the publisher's message as a string in "Message".
 	if typ := jsonString(top["Type"]); typ == "Notification" && top["Message"] != nil {
@@ -74,7 +74,7 @@ func ParseMessage(body []byte, kind Kind) (Work, error) {
 			return Work{}, fmt.Errorf("%w: SNS notification: Message is not a non-empty string", ErrUnsupported)
 		}
 		if err := json.Unmarshal([]byte(inner), &top); err != nil {
-			return Work{}, fmt.Errorf("%w: SNS notification: Message is not a JSON object: %v", ErrUnsupported, err)
+			return Work{}, fmt.Errorf("%w: SNS notification: Message is not a JSON object: %w", ErrUnsupported, err)
 		}
 		body = []byte(inner)
 	}
@@ -117,7 +117,7 @@ func cloudTrailNotification(top map[string]json.RawMessage) (Work, error) {
 	}
 	var keys []string
 	if err := json.Unmarshal(top["s3ObjectKey"], &keys); err != nil {
-		return Work{}, fmt.Errorf("%w: CloudTrail notification: s3ObjectKey is not a list of strings: %v", ErrUnsupported, err)
+		return Work{}, fmt.Errorf("%w: CloudTrail notification: s3ObjectKey is not a list of strings: %w", ErrUnsupported, err)
 	}
 	var w Work
 	for i, k := range keys {
@@ -148,7 +148,7 @@ func s3Event(raw json.RawMessage) (Work, error) {
 		} `json:"s3"`
 	}
 	if err := json.Unmarshal(raw, &recs); err != nil {
-		return Work{}, fmt.Errorf("%w: S3 event: Records: %v", ErrUnsupported, err)
+		return Work{}, fmt.Errorf("%w: S3 event: Records: %w", ErrUnsupported, err)
 	}
 	var w Work
 	for i, r := range recs {
@@ -160,7 +160,7 @@ func s3Event(raw json.RawMessage) (Work, error) {
 		}
 		key, err := url.QueryUnescape(r.S3.Object.Key)
 		if err != nil {
-			return Work{}, fmt.Errorf("%w: S3 event: Records[%d].s3.object.key %q: %v", ErrUnsupported, i, r.S3.Object.Key, err)
+			return Work{}, fmt.Errorf("%w: S3 event: Records[%d].s3.object.key %q: %w", ErrUnsupported, i, r.S3.Object.Key, err)
 		}
 		if r.S3.Bucket.Name == "" || key == "" {
 			return Work{}, fmt.Errorf("%w: S3 event: Records[%d]: empty bucket name or object key", ErrUnsupported, i)
