@@ -336,3 +336,50 @@ func TestWatchTwoWorkersShareQueue(t *testing.T) {
 		t.Error("only one receiver polled the queue")
 	}
 }
+
+func TestWatchEnrichesFromSnapshot(t *testing.T) {
+	e := newWatchEnv(t)
+	snap := t.TempDir()
+	const id = "1111aaaa-1111-1111-1111-111111111111"
+	arn := "arn:aws:kms:us-east-1:111122223333:key/" + id
+	files := map[string]string{
+		"account.json":               `{"UserId":"AIDA","Account":"111122223333","Arn":"arn:aws:iam::111122223333:user/auditor"}`,
+		"kms/us-east-1/aliases.json": `{"Aliases":[{"AliasName":"alias/payments","AliasArn":"arn:aws:kms:us-east-1:111122223333:alias/payments","TargetKeyId":"` + id + `"}]}`,
+		"kms/us-east-1/keys/" + id + "/describe-key.json": `{"KeyMetadata":{"AWSAccountId":"111122223333","KeyId":"` + id + `","Arn":"` + arn +
+			`","Enabled":true,"KeyState":"Enabled","KeyManager":"CUSTOMER","Origin":"AWS_KMS","KeySpec":"SYMMETRIC_DEFAULT","KeyUsage":"ENCRYPT_DECRYPT","MultiRegion":false}}`,
+		"kms/us-east-1/keys/" + id + "/tags.json": `{"Tags":[{"TagKey":"environment","TagValue":"production"},{"TagKey":"owner","TagValue":"payments"}]}`,
+	}
+	for name, body := range files {
+		p := filepath.Join(snap, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/24/s.json.gz"
+	e.putLog(t, key, "ev-snap")
+	e.fake.Send(e.queue, e.notification(key))
+	stop := e.start(t, "--snapshot", snap)
+	waitFor(t, "the alerts at the webhook", func() bool { return e.hook.count() == alertsPerEvent })
+	stop()
+	e.hook.mu.Lock()
+	defer e.hook.mu.Unlock()
+	found := false
+	for _, doc := range e.hook.alerts {
+		if doc["rule_id"] != "fcfcb8c4-0f20-4bf1-bfcf-798516697a85" {
+			continue
+		}
+		found = true
+		enr, _ := doc["enrichment"].(map[string]any)
+		// medium, raised once for the production key and once for the
+		// actor missing from the allowlist.
+		if doc["severity"] != "critical" || enr["key.production"] != "true" || enr["key.aliases"] != "alias/payments" || enr["key.tag.owner"] != "payments" {
+			t.Errorf("alert not enriched from the snapshot: severity %v, enrichment %v", doc["severity"], enr)
+		}
+	}
+	if !found {
+		t.Error("no alert of the key-disabled rule")
+	}
+}
