@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -382,4 +383,51 @@ func TestWatchEnrichesFromSnapshot(t *testing.T) {
 	if !found {
 		t.Error("no alert of the key-disabled rule")
 	}
+}
+
+func TestWatchServesMetrics(t *testing.T) {
+	e := newWatchEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	key := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/24/m.json.gz"
+	e.putLog(t, key, "ev-m")
+	e.fake.Send(e.queue, e.notification(key))
+	stop := e.start(t, "--metrics-addr", addr)
+	waitFor(t, "the alerts at the webhook", func() bool { return e.hook.count() == alertsPerEvent })
+	get := func(path string) string {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if got := get("/healthz"); got != "ok\n" {
+		t.Errorf("/healthz = %q", got)
+	}
+	var body string
+	waitFor(t, "the delivery counters", func() bool {
+		body = get("/metrics")
+		return strings.Contains(body, `kmsguard_notify_deliveries_total{outcome="delivered"} 2`) &&
+			strings.Contains(body, `kmsguard_watch_sqs_messages_total{outcome="deleted"} 1`)
+	})
+	for _, want := range []string{
+		"kmsguard_watch_events_total 1",
+		`kmsguard_watch_alerts_total{rule="fcfcb8c4-0f20-4bf1-bfcf-798516697a85"} 1`,
+		"kmsguard_watch_alert_lag_seconds_count 2",
+		`kmsguard_watch_sqs_messages_total{outcome="deleted"} 1`,
+		"kmsguard_watch_queue_depth{state=",
+		"kmsguard_notify_failures_total 0",
+		"kmsguard_notify_outbox_pending 0",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	stop()
 }
