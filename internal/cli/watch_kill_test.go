@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -63,7 +65,7 @@ func TestWatchSurvivesKills(t *testing.T) {
 		"--sqs-visibility", "1s", "--notify-lease", "2s", "--sqs-workers", "2"}
 	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
 	for k := range *killCount {
-		cmd := e.child(t, args)
+		cmd, _ := e.child(t, args)
 		time.Sleep(time.Duration(150+rng.IntN(600)) * time.Millisecond)
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
@@ -71,10 +73,14 @@ func TestWatchSurvivesKills(t *testing.T) {
 		_ = cmd.Wait()
 		t.Logf("kill %d: %d alerts delivered so far", k+1, e.hook.count())
 	}
-	cmd := e.child(t, args)
+	final := append(slices.Clone(args), "--log-level", "info")
+	cmd, stderr := e.child(t, final)
 	expected := alertsPerEvent * len(want)
 	waitForLong(t, 90*time.Second, "every alert delivered", func() bool { return e.distinct() >= expected })
 	waitForLong(t, 30*time.Second, "the queue to drain", e.queueEmpty)
+	// SIGTERM only once the process handles it (a signal during start-up
+	// would kill it before signal.NotifyContext runs).
+	waitForLong(t, 30*time.Second, "the final process to start", func() bool { return strings.Contains(stderr.String(), "watching SQS queue") })
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("final watch process: %v", err)
@@ -113,23 +119,41 @@ func (e *watchEnv) distinct() int {
 	return len(e.hook.perID)
 }
 
+// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // child starts the test binary as `kmsguard` with args.
-func (e *watchEnv) child(t *testing.T, args []string) *exec.Cmd {
+func (e *watchEnv) child(t *testing.T, args []string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, "\x1f"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		if t.Failed() && stderr.Len() > 0 {
+		if t.Failed() {
 			t.Logf("watch subprocess stderr:\n%s", stderr.String())
 		}
 	})
-	return cmd
+	return cmd, stderr
 }
 
 func waitForLong(t *testing.T, d time.Duration, what string, cond func() bool) {
