@@ -142,12 +142,6 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	enricher := enrich.New(enrich.Rules{Authorised: allowlistFunc(cfg)})
 	pipe := &watch.Pipeline{Detect: watch.EngineDetect(engine), Enrich: enricher, Submit: disp, History: store, Metrics: metrics, Logger: log}
 
-	// Sources stop on ctx (finishing what is in flight); the dispatcher
-	// keeps delivering until they have, then stops too.
-	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopDisp()
-	var bg sync.WaitGroup
-	bg.Go(func() { _ = disp.Run(dispCtx) })
 	if o.metricsAddr != "" {
 		srv, err := serveMetrics(o.metricsAddr, metrics)
 		if err != nil {
@@ -160,17 +154,30 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 		if err := loadInventory(ctx, o, enricher); err != nil {
 			return err
 		}
-		if o.refresh > 0 {
-			bg.Go(func() { refreshInventory(ctx, o, enricher, log) })
-		}
 	}
-	sources, err := startSources(ctx, o, kind, pipe, metrics, store, log)
+
+	// Sources stop on ctx (finishing what is in flight); the dispatcher
+	// keeps delivering until they have, then stops too. runCtx also ends
+	// the background work when a source cannot start.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	dispCtx, stopDisp := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDisp()
+	var bg sync.WaitGroup
+	bg.Go(func() { _ = disp.Run(dispCtx) })
+	bg.Go(func() { maintainState(runCtx, store, set.Retention, log) })
+	if (o.snapshot != "" || o.liveInventory) && o.refresh > 0 {
+		bg.Go(func() { refreshInventory(runCtx, o, enricher, log) })
+	}
+	sources, err := startSources(runCtx, o, kind, pipe, metrics, store, log)
 	if err != nil {
+		stopRun()
 		stopDisp()
 		bg.Wait()
 		return err
 	}
 	sources.Wait()
+	stopRun()
 	stopDisp()
 	bg.Wait()
 	log.Info("watch stopped", "delivered", disp.Stats().Delivered)

@@ -26,7 +26,11 @@ import (
 func startSources(ctx context.Context, o watchOptions, kind sqssource.Kind, pipe *watch.Pipeline, m *watch.Metrics, store state.Store, log *slog.Logger) (*sync.WaitGroup, error) {
 	var wg sync.WaitGroup
 	if o.sqsQueue != "" {
-		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(o.region), awsconfig.WithSharedConfigProfile(o.profile))
+		region := o.region
+		if region == "" {
+			region = regionOfQueue(o.sqsQueue) // else the environment or profile
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithSharedConfigProfile(o.profile))
 		if err != nil {
 			return nil, fmt.Errorf("load AWS configuration: %w", err)
 		}

@@ -431,3 +431,17 @@ func TestWatchServesMetrics(t *testing.T) {
 	}
 	stop()
 }
+
+func TestRegionOfQueue(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://sqs.eu-west-1.amazonaws.com/111122223333/kmsguard":   "eu-west-1",
+		"https://sqs.cn-north-1.amazonaws.com.cn/111122223333/q":      "cn-north-1",
+		"http://127.0.0.1:4566/000000000000/q":                        "",
+		"https://sqs-fips.us-east-1.amazonaws.com/111122223333/queue": "",
+		"::bad": "",
+	} {
+		if got := regionOfQueue(in); got != want {
+			t.Errorf("regionOfQueue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
