@@ -7,22 +7,26 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kmsguard/kmsguard/internal/notify"
 	"github.com/kmsguard/kmsguard/internal/state"
 )
 
 // maintainInterval is how often watch prunes and sweeps the state store.
 const maintainInterval = time.Hour
 
+// defaultStateRetention is how long watch keeps the alert history and
+// finished outbox rows when notify's delivery.retention is not set: longer
+// than SQS's maximum message retention (14 days), so no redelivery can
+// queue a pruned alert again.
+const defaultStateRetention = 30 * 24 * time.Hour
+
 // maintainState deletes, every hour until ctx ends, expired dedup keys and
 // windows, and history entries and finished outbox rows older than the
-// retention (notify delivery.retention, default notify.DefaultRetention).
-// A pair pruned from the outbox could be queued again, so retention must
-// exceed how late a record can be redelivered (SQS keeps messages at most
-// 14 days; set delivery.retention: 336h to cover that fully).
+// retention (notify delivery.retention, default defaultStateRetention). A
+// pair pruned from the outbox could be queued again, so the retention must
+// exceed how late a record can be redelivered.
 func maintainState(ctx context.Context, store state.Store, retention time.Duration, log *slog.Logger) {
 	if retention <= 0 {
-		retention = notify.DefaultRetention
+		retention = defaultStateRetention
 	}
 	for {
 		if st, err := store.Sweep(ctx); err != nil && ctx.Err() == nil {
