@@ -22,9 +22,12 @@ type DetectFunc func(rec *cloudtrail.Record) []alert.Alert
 
 // EngineDetect runs a detection engine on each record.
 //
-// Correlation: when internal/detect's Correlator lands, observe each
-// match here (Observe(match, rec)) and append the correlation alerts it
-// returns; its windows are persisted with state.Store's SaveWindow.
+// TODO(correlation): internal/detect's Correlator (branch correlate, not on
+// main yet) plugs in here: for each match append c.Observe(m, rec), emit
+// detect.NewAlert(m, rec) only when c.Standalone(m.Rule), call c.Advance on
+// a ticker so windows close without new events, serialise calls (Handle
+// runs on several SQS workers at once), and persist its window Snapshot /
+// Restore through state.Store's SaveWindow / LoadWindows across restarts.
 func EngineDetect(e *detect.Engine) DetectFunc {
 	return func(rec *cloudtrail.Record) []alert.Alert {
 		matches := e.Match(rec)
