@@ -91,6 +91,7 @@ Exit codes:
 		newScanCmd(a),
 		newControlsCmd(a),
 		newAccessCmd(a),
+		newWatchCmd(a),
 	)
 	wrapArgErrors(root)
 	return root

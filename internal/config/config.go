@@ -7,6 +7,7 @@ package config
 import (
 	"time"
 
+	"github.com/kmsguard/kmsguard/internal/notify"
 	"github.com/kmsguard/kmsguard/internal/severity"
 )
 
@@ -22,6 +23,9 @@ type Config struct {
 	// Severity overrides a control's default severity, keyed by control id.
 	Severity     map[string]severity.Level `yaml:"-"`
 	Suppressions []Suppression             `yaml:"suppressions"`
+	// Notify is the notify section: channels, routes, templates and
+	// delivery, read strictly; notify.Build validates and resolves it.
+	Notify notify.Config `yaml:"notify"`
 
 	// refs are the control ids the file names, with where and on which line,
 	// for controls.ValidateConfig to check against the catalogue.

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kmsguard/kmsguard/internal/notify"
 	"github.com/kmsguard/kmsguard/internal/severity"
 )
 
@@ -26,6 +27,7 @@ type fileConfig struct {
 	Guardrails   Guardrails        `yaml:"guardrails"`
 	Severity     map[string]string `yaml:"severity"`
 	Suppressions []Suppression     `yaml:"suppressions"`
+	Notify       notify.Config     `yaml:"notify"`
 }
 
 // Load reads and parses the file at path.
@@ -64,7 +66,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	lines := lineIndex(&root)
 
 	c := &Config{Version: fc.Version, Controls: fc.Controls, Parameters: fc.Parameters,
-		Organization: fc.Organization, Allowlist: fc.Allowlist, Guardrails: fc.Guardrails, Suppressions: fc.Suppressions,
+		Organization: fc.Organization, Allowlist: fc.Allowlist, Guardrails: fc.Guardrails, Suppressions: fc.Suppressions, Notify: fc.Notify,
 		Severity: map[string]severity.Level{}}
 	var errs []error
 	bad := func(path, format string, args ...any) {
