@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kmsguard/kmsguard/internal/detect"
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // ruleFlags are the flags that choose a rule set, shared by the rules
@@ -206,7 +207,8 @@ func newRulesTestCmd(a *app) *cobra.Command {
 		Long: `Run the samples of every rule (kmsguard.tests.match and .nomatch): a match
 sample passes when its rule matches it, a nomatch sample when it does not.
 Rules are tested as written, without meta filters. Samples that need the
-policy analyzer are reported as SKIP until it is wired in.
+policy analyzer (needs: [policy]) run with kmsguard's key policy exposure
+analysis (internal/policy.KeyPolicyExposure).
 
 Exit codes: 0 all samples pass, 1 a sample fails, 2 a rule fails to load.`,
 		Args: cobra.NoArgs,
@@ -219,7 +221,7 @@ Exit codes: 0 all samples pass, 1 a sample fails, 2 a rule fails to load.`,
 			if _, err := flags.engine(set, detect.Options{}); err != nil {
 				return err
 			}
-			eng, err := flags.engine(set, detect.Options{NoFilters: true})
+			eng, err := flags.engine(set, detect.Options{NoFilters: true, Policy: policy.ExposureAnalyzer{}})
 			if err != nil {
 				return err
 			}
