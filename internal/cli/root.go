@@ -86,6 +86,7 @@ Exit codes:
 		newGuardrailsCmd(a),
 		newAlertsCmd(a),
 		newCollectCmd(a), newPermissionsCmd(a),
+		newDetectCmd(a),
 	)
 	wrapArgErrors(root)
 	return root
