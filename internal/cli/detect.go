@@ -71,7 +71,7 @@ read (the alerts of the rest are still reported), 4 the run failed.`,
 }
 
 func runDetect(ctx context.Context, a *app, o detectOptions, args []string) error {
-	now := time.Now().UTC()
+	now := a.clock()
 	since, err := parseTimeFlag("--since", o.since, now)
 	if err != nil {
 		return err
@@ -115,12 +115,12 @@ func runDetect(ctx context.Context, a *app, o detectOptions, args []string) erro
 		return usageErrorf("%v", err)
 	}
 
-	started := time.Now().UTC()
+	started := a.clock()
 	res, err := hunt.Run(ctx, sources, hunt.Options{Engine: eng, Workers: o.workers, Since: since, Until: until})
 	if err != nil {
 		return fmt.Errorf("detect: %w", err)
 	}
-	run := alertRun(res, started, time.Now().UTC())
+	run := alertRun(res, started, a.clock())
 	if err := report.WriteOutput(o.output, a.stdout, func(out io.Writer) error { return w.WriteAlerts(out, run) }); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
@@ -205,5 +205,10 @@ func newS3Client(ctx context.Context, profile, region string) (*s3.Client, error
 		return nil, errors.New("s3 sources need an AWS Region: set --region, AWS_REGION or the profile's region")
 	}
 	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = custom }), nil
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = custom
+		// S3-compatible stores often send no checksums; reading goes on
+		// either way, so the SDK need not log each one.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	}), nil
 }
