@@ -157,6 +157,9 @@ func alertRun(res *hunt.Result, started, finished time.Time) report.AlertRun {
 	return run
 }
 
+// maxRelativeDays bounds "Nd" so that the duration cannot overflow.
+const maxRelativeDays = 100 * 365
+
 // parseTimeFlag accepts RFC 3339 or a duration before now: Go durations
 // (90m, 24h) and whole days (7d).
 func parseTimeFlag(name, v string, now time.Time) (time.Time, error) {
@@ -167,7 +170,7 @@ func parseTimeFlag(name, v string, now time.Time) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	if days, ok := strings.CutSuffix(v, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= maxRelativeDays {
 			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
 		}
 	}

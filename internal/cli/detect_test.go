@@ -90,9 +90,9 @@ const trailDir = "AWSLogs/111122223333/CloudTrail/us-east-1/"
 // digest file that must be skipped.
 func detectObjects(t *testing.T) map[string][]byte {
 	return map[string][]byte{
-		trailDir + "2026/03/01/111122223333_CloudTrail_us-east-1_20260301T1005Z_a.json.gz": gz(t, logFile(evDisable, evDecrypt)),
-		trailDir + "2026/03/02/111122223333_CloudTrail_us-east-1_20260302T1100Z_b.json.gz": gz(t, logFile(evSchedule)),
-		trailDir + "2026/03/03/111122223333_CloudTrail_us-east-1_20260303T0900Z_c.json.gz": gz(t, logFile(evDenied, evDisable)),
+		trailDir + "2026/03/01/111122223333_CloudTrail_us-east-1_20260301T1005Z_a.json.gz":                                              gz(t, logFile(evDisable, evDecrypt)),
+		trailDir + "2026/03/02/111122223333_CloudTrail_us-east-1_20260302T1100Z_b.json.gz":                                              gz(t, logFile(evSchedule)),
+		trailDir + "2026/03/03/111122223333_CloudTrail_us-east-1_20260303T0900Z_c.json.gz":                                              gz(t, logFile(evDenied, evDisable)),
 		"AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/03/03/111122223333_CloudTrail-Digest_us-east-1_x_20260303T0900Z.json.gz": gz(t, `{"digestStartTime":"2026-03-03T08:00:00Z"}`),
 	}
 }
