@@ -83,6 +83,19 @@ RSS[igzip]=$(rss "$IGZIP")
 RSS[jq]=$(rss "$JQ")
 for b in "${BINS[@]}"; do RSS[$b]=$(rss "$(detect_cmd "$b")"); done
 
+# Memory must not grow with the corpus: the same run on twice the events.
+if [ "${RSS_DOUBLE:-1}" = 1 ]; then
+	CORPUS2=${CORPUS2:-/tmp/kmsguard-corpus-$((EVENTS * 2))-seed${SEED}}
+	if [ ! -f "$CORPUS2/ctgen-manifest.json" ]; then
+		echo "== generating $((EVENTS * 2)) events (seed $SEED) in $CORPUS2"
+		go run ./internal/cloudtrail/ctgen/cmd -out "$CORPUS2" -events $((EVENTS * 2)) -seed "$SEED"
+	fi
+	for b in "${BINS[@]}"; do
+		r2=$(rss "$WORK/$b detect $CORPUS2/AWSLogs --format json --output /dev/null --fail-on none 2>/dev/null")
+		echo "   $b peak RSS: ${RSS[$b]} MiB on $EVENTS events, $r2 MiB on $((EVENTS * 2)) events"
+	done
+fi
+
 echo "== summary (mean wall s, mean user+sys CPU s, peak RSS MiB)"
 jq -r -s --argjson rss "$(for k in "${!RSS[@]}"; do echo "{\"$k\": ${RSS[$k]}}"; done | jq -s add)" '
   (.[0].results + .[1].results) as $r
