@@ -18,10 +18,15 @@ type prefilter struct {
 	pairs   map[string][]string // lower eventName -> lower eventSources
 	names   map[string]bool     // lower eventName, any source
 	sources map[string]bool     // lower eventSource, any name
+	// The member names from their second byte, with the closing quote
+	// ("ventName\""): a pattern whose first byte is common in JSON is
+	// slow to search for (see BENCHMARKS.md).
+	nameTail, sourceTail []byte
 }
 
 func newPrefilter(pf detect.Prefilter) *prefilter {
-	p := &prefilter{all: pf.CatchAll, pairs: map[string][]string{}, names: map[string]bool{}, sources: map[string]bool{}}
+	p := &prefilter{all: pf.CatchAll, pairs: map[string][]string{}, names: map[string]bool{}, sources: map[string]bool{},
+		nameTail: []byte(`ventName"`), sourceTail: []byte(`ventSource"`)}
 	for _, k := range pf.Pairs {
 		n := string(lower(nil, []byte(k.Name)))
 		p.pairs[n] = append(p.pairs[n], string(lower(nil, []byte(k.Source))))
@@ -41,8 +46,8 @@ func (p *prefilter) candidate(raw []byte) bool {
 		return true
 	}
 	var nb, sb [64]byte
-	name, ok := cloudtrail.RawString(raw, "eventName")
-	if !ok || !plain(name) {
+	name, ok := lastMember(raw, "eventName", p.nameTail)
+	if !ok {
 		return true
 	}
 	n := lower(nb[:0], name)
@@ -53,8 +58,8 @@ func (p *prefilter) candidate(raw []byte) bool {
 	if !named && len(p.sources) == 0 {
 		return false
 	}
-	source, ok := cloudtrail.RawString(raw, "eventSource")
-	if !ok || !plain(source) {
+	source, ok := lastMember(raw, "eventSource", p.sourceTail)
+	if !ok {
 		return true
 	}
 	s := lower(sb[:0], source)
@@ -67,6 +72,23 @@ func (p *prefilter) candidate(raw []byte) bool {
 		}
 	}
 	return false
+}
+
+// lastMember returns the plain value of the top-level string member key,
+// when no later member could carry the same name: Decode, like
+// encoding/json, keeps the last of duplicate members, and a later name
+// could be spelt with \u escapes. ok is false when that cannot be ruled
+// out by a byte search of the rest of the record (the caller decodes).
+func lastMember(raw []byte, key string, tail []byte) ([]byte, bool) {
+	v, ok := cloudtrail.RawString(raw, key)
+	if !ok || !plain(v) {
+		return nil, false
+	}
+	rest := raw[cap(raw)-cap(v)+len(v):] // v aliases raw
+	if bytes.Contains(rest, tail) || (bytes.IndexByte(rest, '\\') >= 0 && bytes.Contains(rest, []byte(`\u`))) {
+		return nil, false
+	}
+	return v, true
 }
 
 // plain reports whether a raw JSON string value is its own text: no

@@ -20,7 +20,13 @@ func TestPrefilter(t *testing.T) {
 		{"unwatched name", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt"}`, false},
 		{"watched name, other source", `{"eventSource":"ec2.amazonaws.com","eventName":"DisableKey"}`, false},
 		{"S3 write", `{"eventSource":"s3.amazonaws.com","eventName":"PutObject"}`, true},
-		{"nested eventName is not the record's", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","requestParameters":{"eventName":"DisableKey"}}`, false},
+		{"named twice (nested): decode", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","requestParameters":{"eventName":"Decrypt"}}`, true},
+		{"duplicate member: decode", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","eventName":"DisableKey"}`, true},
+		{"spaced member", `{"eventSource":"kms.amazonaws.com","eventName" : "Decrypt"}`, false},
+		{"escaped duplicate before the last member", `{"eventSource":"kms.amazonaws.com","event\u004eame":"DisableKey","eventName":"Decrypt"}`, false},
+		{"escaped duplicate after: decode", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","event\u004eame":"DisableKey"}`, true},
+		{"only nested: decode", `{"eventSource":"kms.amazonaws.com","requestParameters":{"eventName":"Decrypt"}}`, true},
+		{"quoted text is not a member", `{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","userAgent":"x \"eventName\":\"DisableKey\""}`, false},
 		{"no eventName: decode and let the engine decide", `{"eventSource":"kms.amazonaws.com"}`, true},
 		{"escaped name: decode", `{"eventSource":"kms.amazonaws.com","eventName":"Disable\u004bey"}`, true},
 		{"name not a string: decode", `{"eventSource":"kms.amazonaws.com","eventName":7}`, true},
@@ -51,6 +57,8 @@ func FuzzPrefilter(f *testing.F) {
 		`{"eventName":"DisableKey","eventSource":"kms.amazonaws.com","errorCode":"AccessDenied"}`,
 		`{"eventSource" : "kms.amazonaws.com" , "eventName" : "DisableKey"}`,
 		`{"eventSource":"kms.amazonaws.com","eventName":"DisableKey","eventName":"Decrypt"}`,
+		`{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","eventName":"DisableKey"}`,
+		`{"eventSource":"kms.amazonaws.com","event\u004eame":"DisableKey","eventName":"Decrypt"}`,
 	} {
 		f.Add([]byte(s))
 	}
