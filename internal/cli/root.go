@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -22,6 +23,17 @@ type app struct {
 	stdin   io.Reader
 	logger  *slog.Logger
 	noColor bool
+	// now is the clock for report times and relative --since/--until;
+	// nil means time.Now (tests fix it for golden files).
+	now func() time.Time
+}
+
+// clock returns the current time from a.now, or time.Now.
+func (a *app) clock() time.Time {
+	if a.now != nil {
+		return a.now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // Run executes the kmsguard command line with args (without the program
@@ -92,6 +104,7 @@ Exit codes:
 		newControlsCmd(a),
 		newAccessCmd(a),
 		newWatchCmd(a),
+		newDetectCmd(a),
 	)
 	wrapArgErrors(root)
 	return root

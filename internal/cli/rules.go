@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kmsguard/kmsguard/internal/detect"
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // ruleFlags are the flags that choose a rule set, shared by the rules
@@ -249,7 +250,8 @@ A correlation rule's sample is a sequence of events, run through the rules
 and a fresh correlator: it passes when the correlation fires (match) or
 does not (nomatch).
 Rules are tested as written, without meta filters. Samples that need the
-policy analyzer are reported as SKIP until it is wired in.
+policy analyzer (needs: [policy]) run with kmsguard's key policy exposure
+analysis (internal/policy.KeyPolicyExposure).
 
 Exit codes: 0 all samples pass, 1 a sample fails, 2 a rule fails to load.`,
 		Args: cobra.NoArgs,
@@ -262,7 +264,7 @@ Exit codes: 0 all samples pass, 1 a sample fails, 2 a rule fails to load.`,
 			if _, err := flags.engine(set, detect.Options{}); err != nil {
 				return err
 			}
-			eng, err := flags.engine(set, detect.Options{NoFilters: true})
+			eng, err := flags.engine(set, detect.Options{NoFilters: true, Policy: policy.ExposureAnalyzer{}})
 			if err != nil {
 				return err
 			}

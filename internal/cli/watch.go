@@ -18,6 +18,7 @@ import (
 	"github.com/kmsguard/kmsguard/internal/detect"
 	"github.com/kmsguard/kmsguard/internal/enrich"
 	"github.com/kmsguard/kmsguard/internal/notify"
+	"github.com/kmsguard/kmsguard/internal/policy"
 	"github.com/kmsguard/kmsguard/internal/source/sqssource"
 	"github.com/kmsguard/kmsguard/internal/state"
 	"github.com/kmsguard/kmsguard/internal/watch"
@@ -112,7 +113,7 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 		}
 		rules.Add(extra)
 	}
-	engine, err := detect.NewEngine(rules, detect.Options{})
+	engine, err := detect.NewEngine(rules, detect.Options{Policy: policy.ExposureAnalyzer{}})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}

@@ -105,7 +105,8 @@ func Read(ctx context.Context, sources []Source, opts ReadOptions, h Handler) (*
 	})
 	ws := make([]*worker, workers)
 	for i := range ws {
-		w := &worker{id: i, br: bufio.NewReaderSize(nil, 64<<10), rr: cloudtrail.NewRecordReader(nil)}
+		w := &worker{id: i, br: bufio.NewReaderSize(nil, 64<<10), rr: cloudtrail.NewRecordReader(nil),
+			whole: newWholeInflater(), plain: bytes.NewReader(nil)}
 		ws[i] = w
 		g.Go(func() error {
 			for o := range objects {
@@ -119,6 +120,9 @@ func Read(ctx context.Context, sources []Source, opts ReadOptions, h Handler) (*
 	err := g.Wait()
 	for _, w := range ws {
 		listed.merge(&w.stats)
+		if w.whole != nil {
+			w.whole.close()
+		}
 	}
 	listed.finish()
 	return listed, err
@@ -169,6 +173,11 @@ type worker struct {
 	zr    *gzip.Reader
 	rr    *cloudtrail.RecordReader
 	stats Stats
+	// The native build's whole-object path (nil whole in the default
+	// build): the compressed object, its inflated content, a reader on it.
+	whole   wholeInflater
+	gz, out []byte
+	plain   *bytes.Reader
 }
 
 func (w *worker) read(ctx context.Context, o Object, h Handler) error {
@@ -187,6 +196,26 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 		w.stats.SkippedOther++
 		return nil
 	}
+	if isGzip && w.whole != nil && o.Size >= 0 && o.Size <= maxWholeCompressed {
+		// Native build: inflate the whole object in one call. On any
+		// failure the bytes go through the streaming reader below, which
+		// delivers the records before the damage and says where it is.
+		if w.gz, err = appendAll(w.gz[:0], w.br); err != nil {
+			w.stats.addError(Error{Object: o.Name, Msg: "read: " + err.Error()})
+			return nil
+		}
+		if out, err := w.whole.inflate(w.out[:0], w.gz, maxWholeOutput); err == nil {
+			w.out = out
+			w.stats.Files++
+			w.plain.Reset(out)
+			err := w.scan(ctx, o, w.plain, h)
+			w.stats.Bytes += counted.n
+			w.trim()
+			return err
+		}
+		w.plain.Reset(w.gz)
+		w.br.Reset(w.plain)
+	}
 	if isGzip {
 		if w.zr == nil {
 			w.zr, err = gzip.NewReader(w.br)
@@ -200,6 +229,14 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 		r = w.zr
 	}
 	w.stats.Files++
+	err = w.scan(ctx, o, r, h)
+	w.stats.Bytes += counted.n
+	w.trim()
+	return err
+}
+
+// scan hands every record of one object's content to h.
+func (w *worker) scan(ctx context.Context, o Object, r io.Reader, h Handler) error {
 	w.rr.Reset(r)
 	bad := 0
 	for {
@@ -236,8 +273,36 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 		}
 	}
 	w.stats.SkippedEvents += int64(w.rr.Skipped())
-	w.stats.Bytes += counted.n
 	return ctx.Err()
+}
+
+// trim drops whole-object buffers that an unusually large object grew, so
+// that memory stays bounded by typical objects, not the largest one met.
+func (w *worker) trim() {
+	const keep = 8 << 20
+	if cap(w.gz) > keep {
+		w.gz = nil
+	}
+	if cap(w.out) > 4*keep {
+		w.out = nil
+	}
+}
+
+// appendAll reads r to the end, appending to dst.
+func appendAll(dst []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(dst) == cap(dst) {
+			dst = append(dst, 0)[:len(dst)]
+		}
+		n, err := r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if errors.Is(err, io.EOF) {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
 }
 
 // looksJSON reports whether head starts (after white space and a UTF-8

@@ -1,0 +1,76 @@
+package hunt
+
+import (
+	"testing"
+
+	"github.com/kmsguard/kmsguard/internal/cloudtrail"
+	"github.com/kmsguard/kmsguard/internal/detect"
+)
+
+func TestPrefilter(t *testing.T) {
+	eng := builtinEngine(t)
+	pf := newPrefilter(eng.Prefilter())
+	tests := []struct {
+		name string
+		raw  string
+		want bool
+	}{
+		{"watched pair", `{"eventSource":"kms.amazonaws.com","eventName":"DisableKey"}`, true},
+		{"case folded like the engine", `{"eventSource":"KMS.amazonaws.com","eventName":"disablekey"}`, true},
+		{"unwatched name", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt"}`, false},
+		{"watched name, other source", `{"eventSource":"ec2.amazonaws.com","eventName":"DisableKey"}`, false},
+		{"S3 write", `{"eventSource":"s3.amazonaws.com","eventName":"PutObject"}`, true},
+		{"named twice (nested): decode", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","requestParameters":{"eventName":"Decrypt"}}`, true},
+		{"duplicate member: decode", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","eventName":"DisableKey"}`, true},
+		{"spaced member", `{"eventSource":"kms.amazonaws.com","eventName" : "Decrypt"}`, false},
+		{"escaped duplicate before the last member", `{"eventSource":"kms.amazonaws.com","event\u004eame":"DisableKey","eventName":"Decrypt"}`, false},
+		{"escaped duplicate after: decode", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","event\u004eame":"DisableKey"}`, true},
+		{"only nested: decode", `{"eventSource":"kms.amazonaws.com","requestParameters":{"eventName":"Decrypt"}}`, true},
+		{"quoted text is not a member", `{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","userAgent":"x \"eventName\":\"DisableKey\""}`, false},
+		{"no eventName: decode and let the engine decide", `{"eventSource":"kms.amazonaws.com"}`, true},
+		{"escaped name: decode", `{"eventSource":"kms.amazonaws.com","eventName":"Disable\u004bey"}`, true},
+		{"name not a string: decode", `{"eventSource":"kms.amazonaws.com","eventName":7}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := pf.candidate([]byte(tt.raw)); got != tt.want {
+				t.Errorf("candidate = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPrefilterCatchAll(t *testing.T) {
+	pf := newPrefilter(detect.Prefilter{CatchAll: true})
+	if !pf.candidate([]byte(`{"eventName":"Anything"}`)) {
+		t.Error("a catch-all rule set must decode every record")
+	}
+}
+
+// FuzzPrefilter holds the prefilter to the engine: a record the engine
+// matches must never be screened out.
+func FuzzPrefilter(f *testing.F) {
+	for _, s := range []string{
+		`{"eventSource":"kms.amazonaws.com","eventName":"DisableKey","recipientAccountId":"111122223333"}`,
+		`{"eventSource":"kms.amazonaws.com","eventName":"ScheduleKeyDeletion","requestParameters":{"pendingWindowInDays":7}}`,
+		`{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}`,
+		`{"eventName":"DisableKey","eventSource":"kms.amazonaws.com","errorCode":"AccessDenied"}`,
+		`{"eventSource" : "kms.amazonaws.com" , "eventName" : "DisableKey"}`,
+		`{"eventSource":"kms.amazonaws.com","eventName":"DisableKey","eventName":"Decrypt"}`,
+		`{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","eventName":"DisableKey"}`,
+		`{"eventSource":"kms.amazonaws.com","event\u004eame":"DisableKey","eventName":"Decrypt"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	eng := builtinEngine(f)
+	pf := newPrefilter(eng.Prefilter())
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		rec, err := cloudtrail.Decode(raw)
+		if err != nil {
+			return
+		}
+		if len(eng.Match(rec)) > 0 && !pf.candidate(raw) {
+			t.Fatalf("engine matches but the prefilter skips %q", raw)
+		}
+	})
+}
