@@ -200,6 +200,7 @@ func holdersFinding(k *inventory.Key, h access.Holders, failWhat, passReason str
 		return Finding{Status: StatusUnknown, ResourceID: k.ARN, Region: k.Region, Reason: h.KeyUnknown}
 	}
 	evidence := append(append(append([]string(nil), h.Lines...), prefixed("undecided: ", h.Unknown)...), prefixed("caveat: ", h.Caveats)...)
+	evidence = capEvidence(evidence, k.ARN)
 	if h.Principals > 0 {
 		reason := fmt.Sprintf("%d principal(s) outside the authorised list %s", h.Principals, failWhat)
 		if h.Conditional > 0 {
@@ -212,6 +213,32 @@ func holdersFinding(k *inventory.Key, h access.Holders, failWhat, passReason str
 			Reason: fmt.Sprintf("%d principal(s) could not be evaluated: %s", len(h.Unknown), h.Unknown[0])}
 	}
 	return Pass(k.ARN, k.Region, passReason, evidence...)
+}
+
+// Evidence limits per finding. Large accounts have thousands of principals
+// per key; listing them all on each of thousands of keys made a 16 GB JSON
+// report. The counts stay exact, and the note names the command that lists
+// every principal and path for the key.
+const (
+	maxEvidenceLines    = 25
+	maxEvidenceLineSize = 1200
+)
+
+func capEvidence(lines []string, keyARN string) []string {
+	shortened := len(lines) > maxEvidenceLines
+	if shortened {
+		lines = append(lines[:maxEvidenceLines:maxEvidenceLines], fmt.Sprintf("... and %d more evidence line(s)", len(lines)-maxEvidenceLines))
+	}
+	for i, l := range lines {
+		if len(l) > maxEvidenceLineSize {
+			lines[i] = fmt.Sprintf("%s ... (%d more characters)", strings.ToValidUTF8(l[:maxEvidenceLineSize], ""), len(l)-maxEvidenceLineSize)
+			shortened = true
+		}
+	}
+	if shortened {
+		lines = append(lines, "evidence shortened; every principal and path: kmsguard access "+keyARN+" --snapshot DIR")
+	}
+	return lines
 }
 
 func prefixed(p string, lines []string) []string {

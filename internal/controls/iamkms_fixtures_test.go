@@ -2,6 +2,9 @@ package controls
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
 
 	"github.com/kmsguard/kmsguard/internal/inventory"
 )
@@ -162,5 +165,27 @@ func iamkmsFixtures() map[string][]fixture {
 				acct: fxIAMAccount(nil, nil, fxKey("a", ikKeyPolicyUnknown()), fxKey("aws", awsManaged())),
 				want: map[string]Status{"key/a": StatusUnknown, "key/aws": StatusNotApplicable}},
 		},
+	}
+}
+
+func TestCapEvidence(t *testing.T) {
+	long := strings.Repeat("arn:aws:iam::111122223333:role/r, ", 100)
+	var many []string
+	for i := range 40 {
+		many = append(many, fmt.Sprintf("line %d", i))
+	}
+	got := capEvidence(append([]string{long}, many...), "arn:aws:kms:us-east-1:111122223333:key/k")
+	if len(got) != maxEvidenceLines+2 {
+		t.Fatalf("%d lines, want %d (the cap, a count of the rest, and the pointer)", len(got), maxEvidenceLines+2)
+	}
+	if len(got[0]) > maxEvidenceLineSize+40 || !strings.Contains(got[0], "more characters") {
+		t.Errorf("long line not shortened: %d bytes", len(got[0]))
+	}
+	if !strings.Contains(got[len(got)-2], "16 more evidence line(s)") || !strings.Contains(got[len(got)-1], "kmsguard access arn:aws:kms:us-east-1:111122223333:key/k") {
+		t.Errorf("tail = %q", got[len(got)-2:])
+	}
+	short := []string{"a", "b"}
+	if got := capEvidence(short, "k"); len(got) != 2 {
+		t.Errorf("short evidence changed: %q", got)
 	}
 }
