@@ -45,8 +45,8 @@ func (m *machine) walk(visit func(d int32, parent []adjEdge) bool) (overflow boo
 	// The buffers are reused across searches (the Analyzer serialises
 	// them); they grow when the search interns new states.
 	parent, seen, queue := m.bfsParent[:0], m.bfsSeen[:0], m.bfsQueue[:0]
-	parent = append(parent, make([]adjEdge, len(m.sets))...)
-	seen = append(seen, make([]bool, len(m.sets))...)
+	parent = append(parent, make([]adjEdge, m.sets.len())...)
+	seen = append(seen, make([]bool, m.sets.len())...)
 	defer func() { m.bfsParent, m.bfsSeen, m.bfsQueue = parent, seen, queue }()
 	seen[0] = true
 	queue = append(queue, 0)
@@ -61,8 +61,8 @@ func (m *machine) walk(visit func(d int32, parent []adjEdge) bool) (overflow boo
 		}
 		for _, e := range edges {
 			if int(e.to) >= len(seen) {
-				seen = append(seen, make([]bool, len(m.sets)-len(seen))...)
-				parent = append(parent, make([]adjEdge, len(m.sets)-len(parent))...)
+				seen = append(seen, make([]bool, m.sets.len()-len(seen))...)
+				parent = append(parent, make([]adjEdge, m.sets.len()-len(parent))...)
 			}
 			if seen[e.to] {
 				continue

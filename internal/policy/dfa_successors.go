@@ -1,0 +1,35 @@
+package policy
+
+// buildSuccessors fills the NFA successor table in compressed rows, one
+// row per (state, class), in the order state-major then class. Each
+// edge's character set is tested against each class once, not once per
+// edge, and the rows share one backing array: with per-row slices the
+// table cost thousands of small allocations for every new question.
+func (m *machine) buildSuccessors(n *nfa) {
+	in := make([]bool, len(n.sets)*m.nClasses)
+	for si, set := range n.sets {
+		for c := range m.nClasses {
+			if int32(c) == m.alpha.other {
+				in[si*m.nClasses+c] = set.neg
+			} else {
+				in[si*m.nClasses+c] = set.contains(m.alpha.reps[c])
+			}
+		}
+	}
+	edges := 0
+	for _, es := range n.edges {
+		edges += len(es)
+	}
+	m.succOff = make([]int32, len(n.edges)*m.nClasses+1)
+	m.succTo = make([]int32, 0, edges*2)
+	for s, es := range n.edges {
+		for c := range m.nClasses {
+			for _, e := range es {
+				if in[int(e.set)*m.nClasses+c] {
+					m.succTo = append(m.succTo, e.to)
+				}
+			}
+			m.succOff[s*m.nClasses+c+1] = int32(len(m.succTo))
+		}
+	}
+}
