@@ -21,6 +21,7 @@ type machine struct {
 	// succTo[succOff[s*nClasses+c]:succOff[s*nClasses+c+1]].
 	succOff []int32
 	succTo  []int32
+	rowKey  []int32 // per row, a key equal only for equal rows
 	eps     [][]int32
 	langs   []language
 	words   int        // uint64 words per NFA state set
@@ -35,6 +36,9 @@ type machine struct {
 	liveState []bool      // per DFA state: still inside the universe
 	adj       [][]adjEdge // per DFA state: its distinct live successors
 	adjDone   []bool
+	adjArena  []adjEdge // backing store of adj
+	stateBuf  []int32   // scratch for successors
+	repBuf    []adjEdge
 	rawIndex  setTable // successor sets before closure -> DFA state
 	scratch   []uint64
 	closed    []uint64 // closure of scratch, before interning copies it

@@ -32,4 +32,19 @@ func (m *machine) buildSuccessors(n *nfa) {
 			m.succOff[s*m.nClasses+c+1] = int32(len(m.succTo))
 		}
 	}
+	// rowKey names each row so that equal keys mean equal rows: -1 for
+	// no successor, the successor itself for one, and for longer rows a
+	// key unique to the row (such rows are rare; treating equal long rows
+	// as different only costs a transition computed twice).
+	m.rowKey = make([]int32, len(m.succOff)-1)
+	for i := range m.rowKey {
+		switch lo, hi := m.succOff[i], m.succOff[i+1]; hi - lo {
+		case 0:
+			m.rowKey[i] = -1
+		case 1:
+			m.rowKey[i] = m.succTo[lo]
+		default:
+			m.rowKey[i] = -2 - int32(i)
+		}
+	}
 }
