@@ -119,6 +119,10 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 	m.rawIndex = newSetTable(m.words, 512)
 	m.trans = make([]int32, 0, 512*m.nClasses)
 	m.accept = make([]uint64, 0, 512*m.accWords)
+	m.liveState = make([]bool, 0, 512)
+	m.adj = make([][]adjEdge, 0, 512)
+	m.adjDone = make([]bool, 0, 512)
+	m.adjArena = make([]adjEdge, 0, 1024)
 	m.live = make([]uint64, m.words)
 	m.markReachable(langs[0].starts)
 	start := m.bitset(nil)
@@ -164,7 +168,6 @@ func (m *machine) markReachable(starts []int32) {
 
 func (m *machine) closure(b []uint64) {
 	stack := m.stack[:0]
-	defer func() { m.stack = stack }()
 	for w, word := range b {
 		for word != 0 {
 			i := bits.TrailingZeros64(word)
@@ -182,6 +185,7 @@ func (m *machine) closure(b []uint64) {
 			}
 		}
 	}
+	m.stack = stack
 }
 
 // intern returns the id of a DFA state, adding it if new, or
@@ -195,14 +199,15 @@ func (m *machine) intern(b []uint64) int32 {
 	}
 	id := int32(m.sets.len())
 	m.sets.add(b, id)
-	for range m.nClasses {
-		m.trans = append(m.trans, transUnknown)
+	base := len(m.trans)
+	m.trans = slices.Grow(m.trans, m.nClasses)[:base+m.nClasses]
+	for i := base; i < len(m.trans); i++ {
+		m.trans[i] = transUnknown
 	}
-	base := len(m.accept)
-	for range m.accWords {
-		m.accept = append(m.accept, 0)
-	}
+	base = len(m.accept)
+	m.accept = slices.Grow(m.accept, m.accWords)[:base+m.accWords]
 	acc := m.accept[base:]
+	clear(acc)
 	for li, fin := range m.final {
 		for w := range b {
 			if b[w]&fin[w] != 0 {
