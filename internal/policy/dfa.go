@@ -11,8 +11,8 @@ import (
 const DefaultMaxStates = 20000
 
 // machine determinises an nfa on demand (subset construction) and caches
-// every transition it computes, so that repeated questions over the same
-// patterns only walk tables.
+// each state's successors (see successors), so that repeated questions
+// over the same patterns only walk tables.
 type machine struct {
 	alpha    alphabet
 	nClasses int
@@ -29,7 +29,6 @@ type machine struct {
 	live    []uint64   // NFA states of the universe (language 0)
 
 	sets      setTable // DFA states: sets of NFA states, valued by their id
-	trans     []int32  // DFA transitions, indexed state*nClasses+class; -1 not yet computed
 	accept    []uint64 // per DFA state, the languages it accepts (accWords words each)
 	accWords  int
 	maxStates int
@@ -117,7 +116,6 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 	// that avoids regrowing them state by state.
 	m.sets = newSetTable(m.words, 512)
 	m.rawIndex = newSetTable(m.words, 512)
-	m.trans = make([]int32, 0, 512*m.nClasses)
 	m.accept = make([]uint64, 0, 512*m.accWords)
 	m.liveState = make([]bool, 0, 512)
 	m.adj = make([][]adjEdge, 0, 512)
@@ -199,12 +197,7 @@ func (m *machine) intern(b []uint64) int32 {
 	}
 	id := int32(m.sets.len())
 	m.sets.add(b, id)
-	base := len(m.trans)
-	m.trans = slices.Grow(m.trans, m.nClasses)[:base+m.nClasses]
-	for i := base; i < len(m.trans); i++ {
-		m.trans[i] = transUnknown
-	}
-	base = len(m.accept)
+	base := len(m.accept)
 	m.accept = slices.Grow(m.accept, m.accWords)[:base+m.accWords]
 	acc := m.accept[base:]
 	clear(acc)
@@ -222,12 +215,12 @@ func (m *machine) intern(b []uint64) int32 {
 	return id
 }
 
-// step returns the DFA successor of state d on class c.
+// step returns the DFA successor of state d on class c. It keeps no
+// table of transitions: the search asks for each (state, class) at most
+// once (successors caches the result per state), so a dense table only
+// cost memory, which for a question asked once was a large part of the
+// price.
 func (m *machine) step(d int32, c int32) int32 {
-	i := int(d)*m.nClasses + int(c)
-	if t := m.trans[i]; t != transUnknown {
-		return t
-	}
 	// Many (state, class) pairs lead to the same NFA states before the
 	// epsilon closure; rawIndex remembers them so that closure and interning
 	// run once per distinct set.
@@ -244,7 +237,6 @@ func (m *machine) step(d int32, c int32) int32 {
 		}
 	}
 	if t, ok := m.rawIndex.find(next); ok {
-		m.trans[i] = t
 		return t
 	}
 	closed := m.closed
@@ -254,7 +246,6 @@ func (m *machine) step(d int32, c int32) int32 {
 	if t != transOverflow {
 		m.rawIndex.add(next, t)
 	}
-	m.trans[i] = t
 	return t
 }
 

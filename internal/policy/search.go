@@ -45,7 +45,6 @@ func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
 			}
 			reps = append(reps, adjEdge{to: t, class: c})
 		}
-		m.trans[int(d)*m.nClasses+int(c)] = t
 		out := m.adjArena[start:]
 		if !m.liveState[t] || slices.ContainsFunc(out, func(e adjEdge) bool { return e.to == t }) {
 			continue
