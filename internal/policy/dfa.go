@@ -49,7 +49,8 @@ type machine struct {
 	// so the search never computes that transition.
 	stateClasses []uint64
 
-	tree       *bfsTree // complete search, once a second question needs it
+	tree       *bfsTree         // complete search, once a second question needs it
+	wordEnd    map[string]int32 // recent witnesses and their DFA states
 	treeFailed bool
 	questions  int
 

@@ -212,3 +212,23 @@ func (m *machine) searchTree() *bfsTree {
 	m.tree = t
 	return t
 }
+
+// endState returns the DFA state a word leads to (negative on overflow).
+// The states of the last few words are remembered: the machine keeps no
+// transition table, and a question asked again names the same witness.
+func (m *machine) endState(word string) int32 {
+	if d, ok := m.wordEnd[word]; ok {
+		return d
+	}
+	d := int32(0)
+	for _, r := range word {
+		if d = m.step(d, m.alpha.class(r)); d < 0 {
+			return d
+		}
+	}
+	if m.wordEnd == nil || len(m.wordEnd) >= 16 {
+		m.wordEnd = map[string]int32{}
+	}
+	m.wordEnd[word] = d
+	return d
+}
