@@ -153,13 +153,13 @@ func (m *machine) markReachable(starts []int32) {
 	for len(stack) > 0 {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		next := slices.Clone(m.eps[s])
 		row := int(s) * m.nClasses
-		next = append(next, m.succTo[m.succOff[row]:m.succOff[row+m.nClasses]]...)
-		for _, t := range next {
-			if m.live[t/64]&(1<<(t%64)) == 0 {
-				m.live[t/64] |= 1 << (t % 64)
-				stack = append(stack, t)
+		for _, next := range [][]int32{m.eps[s], m.succTo[m.succOff[row]:m.succOff[row+m.nClasses]]} {
+			for _, t := range next {
+				if m.live[t/64]&(1<<(t%64)) == 0 {
+					m.live[t/64] |= 1 << (t % 64)
+					stack = append(stack, t)
+				}
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"slices"
-	"strings"
 )
 
 // charSet is a set of characters: the listed runes, or with neg every rune
@@ -43,6 +42,9 @@ type nfa struct {
 	eps   [][]int32
 	sets  []charSet
 	setID map[string]int32
+	// singleID indexes the one-character sets, which are most edges,
+	// without building their string key.
+	singleID map[rune]int32
 }
 
 type nfaEdge struct {
@@ -56,7 +58,7 @@ type language struct {
 	finals []int32
 }
 
-func newNFA() *nfa { return &nfa{setID: map[string]int32{}} }
+func newNFA() *nfa { return &nfa{setID: map[string]int32{}, singleID: map[rune]int32{}} }
 
 func (n *nfa) state() int32 {
 	n.edges = append(n.edges, nil)
@@ -65,6 +67,20 @@ func (n *nfa) state() int32 {
 }
 
 func (n *nfa) edge(from int32, set charSet, to int32) {
+	n.edges[from] = append(n.edges[from], nfaEdge{set: n.setIndex(set), to: to})
+}
+
+// setIndex returns the index of set in n.sets, adding it when new.
+func (n *nfa) setIndex(set charSet) int32 {
+	if !set.neg && len(set.runes) == 1 {
+		if id, ok := n.singleID[set.runes[0]]; ok {
+			return id
+		}
+		id := int32(len(n.sets))
+		n.sets = append(n.sets, set)
+		n.singleID[set.runes[0]] = id
+		return id
+	}
 	k := set.key()
 	id, ok := n.setID[k]
 	if !ok {
@@ -72,7 +88,7 @@ func (n *nfa) edge(from int32, set charSet, to int32) {
 		n.sets = append(n.sets, set)
 		n.setID[k] = id
 	}
-	n.edges[from] = append(n.edges[from], nfaEdge{set: id, to: to})
+	return id
 }
 
 func (n *nfa) epsilon(from, to int32) { n.eps[from] = append(n.eps[from], to) }
@@ -185,29 +201,29 @@ func (n *nfa) classify() alphabet {
 	}
 	slices.Sort(mentioned)
 	mentioned = slices.Compact(mentioned)
-	signature := func(contains func(charSet) bool) string {
-		var b strings.Builder
-		for _, s := range n.sets {
+	// A signature is built in one reused buffer; the map lookup with
+	// string(sig) does not allocate, only a new class's key does.
+	sig := make([]byte, len(n.sets))
+	signature := func(contains func(charSet) bool) []byte {
+		for i, s := range n.sets {
+			sig[i] = '0'
 			if contains(s) {
-				b.WriteByte('1')
-			} else {
-				b.WriteByte('0')
+				sig[i] = '1'
 			}
 		}
-		return b.String()
+		return sig
 	}
 	a := alphabet{classOf: make(map[rune]int32, len(mentioned))}
 	bySig := map[string]int32{}
-	otherSig := signature(func(s charSet) bool { return s.neg })
-	bySig[otherSig] = 0
+	bySig[string(signature(func(s charSet) bool { return s.neg }))] = 0
 	a.other = 0
 	a.members = [][]rune{nil}
 	for _, r := range mentioned {
 		sig := signature(func(s charSet) bool { return s.contains(r) })
-		id, ok := bySig[sig]
+		id, ok := bySig[string(sig)]
 		if !ok {
 			id = int32(len(a.members))
-			bySig[sig] = id
+			bySig[string(sig)] = id
 			a.members = append(a.members, nil)
 		}
 		a.classOf[r] = id
