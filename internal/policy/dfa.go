@@ -21,7 +21,8 @@ type machine struct {
 	// succTo[succOff[s*nClasses+c]:succOff[s*nClasses+c+1]].
 	succOff []int32
 	succTo  []int32
-	rowKey  []int32 // per row, a key equal only for equal rows
+	rowKey  []int32  // per row, a key equal only for equal rows
+	telling []uint64 // NFA states whose rows differ between classes
 	eps     [][]int32
 	langs   []language
 	words   int        // uint64 words per NFA state set

@@ -47,4 +47,17 @@ func (m *machine) buildSuccessors(n *nfa) {
 			m.rowKey[i] = -2 - int32(i)
 		}
 	}
+	// A state whose rows all have one key (a '*' loop, a state with no
+	// edges) never tells two classes apart; sameRows skips it, and most
+	// pattern states of a deterministic state are of that kind.
+	m.telling = make([]uint64, (len(n.edges)+63)/64)
+	for s := range n.edges {
+		row := m.rowKey[s*m.nClasses : (s+1)*m.nClasses]
+		for _, k := range row {
+			if k != row[0] {
+				m.telling[s/64] |= 1 << (s % 64)
+				break
+			}
+		}
+	}
 }

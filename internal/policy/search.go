@@ -58,11 +58,12 @@ func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
 	return m.adj[d], true
 }
 
-// collectStates lists the NFA states of DFA state d in m.stateBuf, for
-// sameRows.
+// collectStates lists the NFA states of DFA state d that can tell
+// classes apart in m.stateBuf, for sameRows.
 func (m *machine) collectStates(d int32) {
 	states := m.stateBuf[:0]
 	for w, word := range m.sets.set(d) {
+		word &= m.telling[w]
 		for word != 0 {
 			b := bits.TrailingZeros64(word)
 			word &^= 1 << b
