@@ -43,6 +43,7 @@ type machine struct {
 	scratch   []uint64
 	closed    []uint64 // closure of scratch, before interning copies it
 	stack     []int32  // closure work list, reused
+	hasEps    []uint64 // NFA states with epsilon moves
 
 	// stateClasses holds, per NFA state of the universe, the classes on
 	// which it has an edge (nil when there are more than 64 classes). A
@@ -113,6 +114,12 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 		}
 	}
 	m.scratch = make([]uint64, m.words)
+	m.hasEps = make([]uint64, m.words)
+	for s, eps := range m.eps {
+		if len(eps) > 0 {
+			m.hasEps[s/64] |= 1 << (s % 64)
+		}
+	}
 	m.closed = make([]uint64, m.words)
 	// Typical questions build a few hundred states: sizing the tables for
 	// that avoids regrowing them state by state.
@@ -169,6 +176,7 @@ func (m *machine) markReachable(starts []int32) {
 func (m *machine) closure(b []uint64) {
 	stack := m.stack[:0]
 	for w, word := range b {
+		word &= m.hasEps[w] // only these can add states
 		for word != 0 {
 			i := bits.TrailingZeros64(word)
 			word &^= 1 << i

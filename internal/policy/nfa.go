@@ -45,6 +45,11 @@ type nfa struct {
 	// singleID indexes the one-character sets, which are most edges,
 	// without building their string key.
 	singleID map[rune]int32
+	// last is the most recent other set: builders repeat one set value
+	// (the 32 hex digits of a key id), recognised by its backing array
+	// without building its key again. Sets are never modified.
+	last   charSet
+	lastID int32
 }
 
 type nfaEdge struct {
@@ -81,6 +86,10 @@ func (n *nfa) setIndex(set charSet) int32 {
 		n.singleID[set.runes[0]] = id
 		return id
 	}
+	if len(set.runes) > 0 && set.neg == n.last.neg && len(set.runes) == len(n.last.runes) &&
+		&set.runes[0] == &n.last.runes[0] {
+		return n.lastID
+	}
 	k := set.key()
 	id, ok := n.setID[k]
 	if !ok {
@@ -88,6 +97,7 @@ func (n *nfa) setIndex(set charSet) int32 {
 		n.sets = append(n.sets, set)
 		n.setID[k] = id
 	}
+	n.last, n.lastID = set, id
 	return id
 }
 
