@@ -4,7 +4,6 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
-	"unsafe"
 )
 
 // DefaultMaxStates caps the deterministic states a question may build.
@@ -12,30 +11,39 @@ import (
 const DefaultMaxStates = 20000
 
 // machine determinises an nfa on demand (subset construction) and caches
-// every transition it computes, so that repeated questions over the same
-// patterns only walk tables.
+// each state's successors (see successors), so that repeated questions
+// over the same patterns only walk tables.
 type machine struct {
 	alpha    alphabet
 	nClasses int
-	order    []int32   // classes in the order witnesses prefer
-	succ     [][]int32 // NFA successors, indexed state*nClasses+class
-	eps      [][]int32
-	langs    []language
-	words    int        // uint64 words per NFA state set
-	final    [][]uint64 // per language, its final NFA states
-	live     []uint64   // NFA states of the universe (language 0)
+	order    []int32 // classes in the order witnesses prefer
+	// NFA successors in compressed rows: those of state s on class c are
+	// succTo[succOff[s*nClasses+c]:succOff[s*nClasses+c+1]].
+	succOff []int32
+	succTo  []int32
+	rowKey  []int32  // per row, a key equal only for equal rows
+	telling []uint64 // NFA states whose rows differ between classes
+	eps     [][]int32
+	langs   []language
+	words   int        // uint64 words per NFA state set
+	final   [][]uint64 // per language, its final NFA states
+	live    []uint64   // NFA states of the universe (language 0)
 
-	sets      [][]uint64 // DFA states: sets of NFA states
-	index     map[string]int32
-	trans     []int32  // DFA transitions, indexed state*nClasses+class; -1 not yet computed
+	sets      setTable // DFA states: sets of NFA states, valued by their id
 	accept    []uint64 // per DFA state, the languages it accepts (accWords words each)
 	accWords  int
 	maxStates int
 	liveState []bool      // per DFA state: still inside the universe
 	adj       [][]adjEdge // per DFA state: its distinct live successors
 	adjDone   []bool
-	rawIndex  map[string]int32 // successor sets before closure -> DFA state
+	adjArena  []adjEdge // backing store of adj
+	stateBuf  []int32   // scratch for successors
+	repBuf    []adjEdge
+	rawIndex  setTable // successor sets before closure -> DFA state
 	scratch   []uint64
+	closed    []uint64 // closure of scratch, before interning copies it
+	stack     []int32  // closure work list, reused
+	hasEps    []uint64 // NFA states with epsilon moves
 
 	// stateClasses holds, per NFA state of the universe, the classes on
 	// which it has an edge (nil when there are more than 64 classes). A
@@ -43,7 +51,8 @@ type machine struct {
 	// so the search never computes that transition.
 	stateClasses []uint64
 
-	tree       *bfsTree // complete search, once a second question needs it
+	tree       *bfsTree         // complete search, once a second question needs it
+	wordEnd    map[string]int32 // recent witnesses and their DFA states
 	treeFailed bool
 	questions  int
 
@@ -75,8 +84,6 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 		eps:       n.eps,
 		langs:     langs,
 		words:     (len(n.edges) + 63) / 64,
-		index:     map[string]int32{},
-		rawIndex:  map[string]int32{},
 		accWords:  (len(langs) + 63) / 64,
 		maxStates: maxStates,
 	}
@@ -92,24 +99,7 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 		return len(readable) + int(c)
 	}
 	slices.SortFunc(m.order, func(a, b int32) int { return rank(a) - rank(b) })
-	m.succ = make([][]int32, len(n.edges)*m.nClasses)
-	for s, edges := range n.edges {
-		for _, e := range edges {
-			set := n.sets[e.set]
-			for c := range m.nClasses {
-				var in bool
-				if int32(c) == alpha.other {
-					in = set.neg
-				} else {
-					in = set.contains(alpha.reps[c])
-				}
-				if in {
-					i := s*m.nClasses + c
-					m.succ[i] = append(m.succ[i], e.to)
-				}
-			}
-		}
-	}
+	m.buildSuccessors(n)
 	for _, l := range langs {
 		m.final = append(m.final, m.bitset(l.finals))
 	}
@@ -117,13 +107,29 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 		m.stateClasses = make([]uint64, len(n.edges))
 		for s := range n.edges {
 			for c := range m.nClasses {
-				if len(m.succ[s*m.nClasses+c]) > 0 {
+				if i := s*m.nClasses + c; m.succOff[i+1] > m.succOff[i] {
 					m.stateClasses[s] |= 1 << c
 				}
 			}
 		}
 	}
 	m.scratch = make([]uint64, m.words)
+	m.hasEps = make([]uint64, m.words)
+	for s, eps := range m.eps {
+		if len(eps) > 0 {
+			m.hasEps[s/64] |= 1 << (s % 64)
+		}
+	}
+	m.closed = make([]uint64, m.words)
+	// Typical questions build a few hundred states: sizing the tables for
+	// that avoids regrowing them state by state.
+	m.sets = newSetTable(m.words, 512)
+	m.rawIndex = newSetTable(m.words, 512)
+	m.accept = make([]uint64, 0, 512*m.accWords)
+	m.liveState = make([]bool, 0, 512)
+	m.adj = make([][]adjEdge, 0, 512)
+	m.adjDone = make([]bool, 0, 512)
+	m.adjArena = make([]adjEdge, 0, 1024)
 	m.live = make([]uint64, m.words)
 	m.markReachable(langs[0].starts)
 	start := m.bitset(nil)
@@ -155,22 +161,22 @@ func (m *machine) markReachable(starts []int32) {
 	for len(stack) > 0 {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		next := slices.Clone(m.eps[s])
-		for c := range m.nClasses {
-			next = append(next, m.succ[int(s)*m.nClasses+c]...)
-		}
-		for _, t := range next {
-			if m.live[t/64]&(1<<(t%64)) == 0 {
-				m.live[t/64] |= 1 << (t % 64)
-				stack = append(stack, t)
+		row := int(s) * m.nClasses
+		for _, next := range [][]int32{m.eps[s], m.succTo[m.succOff[row]:m.succOff[row+m.nClasses]]} {
+			for _, t := range next {
+				if m.live[t/64]&(1<<(t%64)) == 0 {
+					m.live[t/64] |= 1 << (t % 64)
+					stack = append(stack, t)
+				}
 			}
 		}
 	}
 }
 
 func (m *machine) closure(b []uint64) {
-	var stack []int32
+	stack := m.stack[:0]
 	for w, word := range b {
+		word &= m.hasEps[w] // only these can add states
 		for word != 0 {
 			i := bits.TrailingZeros64(word)
 			word &^= 1 << i
@@ -187,25 +193,24 @@ func (m *machine) closure(b []uint64) {
 			}
 		}
 	}
+	m.stack = stack
 }
 
 // intern returns the id of a DFA state, adding it if new, or
 // transOverflow when the cap is reached.
 func (m *machine) intern(b []uint64) int32 {
-	key := unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(b))), len(b)*8)
-	if id, ok := m.index[key]; ok {
+	if id, ok := m.sets.find(b); ok {
 		return id
 	}
-	if len(m.sets) >= m.maxStates {
+	if m.sets.len() >= m.maxStates {
 		return transOverflow
 	}
-	id := int32(len(m.sets))
-	m.index[strings.Clone(key)] = id
-	m.sets = append(m.sets, b)
-	for range m.nClasses {
-		m.trans = append(m.trans, transUnknown)
-	}
-	acc := make([]uint64, m.accWords)
+	id := int32(m.sets.len())
+	m.sets.add(b, id)
+	base := len(m.accept)
+	m.accept = slices.Grow(m.accept, m.accWords)[:base+m.accWords]
+	acc := m.accept[base:]
+	clear(acc)
 	for li, fin := range m.final {
 		for w := range b {
 			if b[w]&fin[w] != 0 {
@@ -214,46 +219,43 @@ func (m *machine) intern(b []uint64) int32 {
 			}
 		}
 	}
-	m.accept = append(m.accept, acc...)
 	m.liveState = append(m.liveState, m.inUniverse(b))
 	m.adj = append(m.adj, nil)
 	m.adjDone = append(m.adjDone, false)
 	return id
 }
 
-// step returns the DFA successor of state d on class c.
+// step returns the DFA successor of state d on class c. It keeps no
+// table of transitions: the search asks for each (state, class) at most
+// once (successors caches the result per state), so a dense table only
+// cost memory, which for a question asked once was a large part of the
+// price.
 func (m *machine) step(d int32, c int32) int32 {
-	i := int(d)*m.nClasses + int(c)
-	if t := m.trans[i]; t != transUnknown {
-		return t
-	}
 	// Many (state, class) pairs lead to the same NFA states before the
 	// epsilon closure; rawIndex remembers them so that closure and interning
 	// run once per distinct set.
 	next := m.scratch
 	clear(next)
-	for w, word := range m.sets[d] {
+	for w, word := range m.sets.set(d) {
 		for word != 0 {
 			b := bits.TrailingZeros64(word)
 			word &^= 1 << b
-			for _, t := range m.succ[(w*64+b)*m.nClasses+int(c)] {
+			j := (w*64+b)*m.nClasses + int(c)
+			for _, t := range m.succTo[m.succOff[j]:m.succOff[j+1]] {
 				next[t/64] |= 1 << (t % 64)
 			}
 		}
 	}
-	key := unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(next))), len(next)*8)
-	if t, ok := m.rawIndex[key]; ok {
-		m.trans[i] = t
+	if t, ok := m.rawIndex.find(next); ok {
 		return t
 	}
-	raw := strings.Clone(key)
-	closed := slices.Clone(next)
+	closed := m.closed
+	copy(closed, next)
 	m.closure(closed)
 	t := m.intern(closed)
 	if t != transOverflow {
-		m.rawIndex[raw] = t
+		m.rawIndex.add(next, t)
 	}
-	m.trans[i] = t
 	return t
 }
 
@@ -283,7 +285,7 @@ func (m *machine) universeClasses(d int32) uint64 {
 		return ^uint64(0)
 	}
 	var mask uint64
-	for w, word := range m.sets[d] {
+	for w, word := range m.sets.set(d) {
 		word &= m.live[w]
 		for word != 0 {
 			b := bits.TrailingZeros64(word)

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"slices"
-	"strings"
 )
 
 // charSet is a set of characters: the listed runes, or with neg every rune
@@ -43,6 +42,14 @@ type nfa struct {
 	eps   [][]int32
 	sets  []charSet
 	setID map[string]int32
+	// singleID indexes the one-character sets, which are most edges,
+	// without building their string key.
+	singleID map[rune]int32
+	// last is the most recent other set: builders repeat one set value
+	// (the 32 hex digits of a key id), recognised by its backing array
+	// without building its key again. Sets are never modified.
+	last   charSet
+	lastID int32
 }
 
 type nfaEdge struct {
@@ -56,7 +63,7 @@ type language struct {
 	finals []int32
 }
 
-func newNFA() *nfa { return &nfa{setID: map[string]int32{}} }
+func newNFA() *nfa { return &nfa{setID: map[string]int32{}, singleID: map[rune]int32{}} }
 
 func (n *nfa) state() int32 {
 	n.edges = append(n.edges, nil)
@@ -65,6 +72,24 @@ func (n *nfa) state() int32 {
 }
 
 func (n *nfa) edge(from int32, set charSet, to int32) {
+	n.edges[from] = append(n.edges[from], nfaEdge{set: n.setIndex(set), to: to})
+}
+
+// setIndex returns the index of set in n.sets, adding it when new.
+func (n *nfa) setIndex(set charSet) int32 {
+	if !set.neg && len(set.runes) == 1 {
+		if id, ok := n.singleID[set.runes[0]]; ok {
+			return id
+		}
+		id := int32(len(n.sets))
+		n.sets = append(n.sets, set)
+		n.singleID[set.runes[0]] = id
+		return id
+	}
+	if len(set.runes) > 0 && set.neg == n.last.neg && len(set.runes) == len(n.last.runes) &&
+		&set.runes[0] == &n.last.runes[0] {
+		return n.lastID
+	}
 	k := set.key()
 	id, ok := n.setID[k]
 	if !ok {
@@ -72,7 +97,8 @@ func (n *nfa) edge(from int32, set charSet, to int32) {
 		n.sets = append(n.sets, set)
 		n.setID[k] = id
 	}
-	n.edges[from] = append(n.edges[from], nfaEdge{set: id, to: to})
+	n.last, n.lastID = set, id
+	return id
 }
 
 func (n *nfa) epsilon(from, to int32) { n.eps[from] = append(n.eps[from], to) }
@@ -165,94 +191,6 @@ func (b *seq) alternatives(parts ...func(*seq)) *seq {
 	}
 	b.cur = end
 	return b
-}
-
-// classify partitions the alphabet into classes of characters that no edge
-// set tells apart: one class per distinct membership signature among the
-// runes the sets mention, plus one for every other rune. Deciding over
-// classes instead of characters is what keeps the automata small.
-type alphabet struct {
-	classOf map[rune]int32
-	other   int32  // class of every rune no set mentions
-	reps    []rune // a representative character for each class, for witnesses
-	members [][]rune
-}
-
-func (n *nfa) classify() alphabet {
-	var mentioned []rune
-	for _, s := range n.sets {
-		mentioned = append(mentioned, s.runes...)
-	}
-	slices.Sort(mentioned)
-	mentioned = slices.Compact(mentioned)
-	signature := func(contains func(charSet) bool) string {
-		var b strings.Builder
-		for _, s := range n.sets {
-			if contains(s) {
-				b.WriteByte('1')
-			} else {
-				b.WriteByte('0')
-			}
-		}
-		return b.String()
-	}
-	a := alphabet{classOf: make(map[rune]int32, len(mentioned))}
-	bySig := map[string]int32{}
-	otherSig := signature(func(s charSet) bool { return s.neg })
-	bySig[otherSig] = 0
-	a.other = 0
-	a.members = [][]rune{nil}
-	for _, r := range mentioned {
-		sig := signature(func(s charSet) bool { return s.contains(r) })
-		id, ok := bySig[sig]
-		if !ok {
-			id = int32(len(a.members))
-			bySig[sig] = id
-			a.members = append(a.members, nil)
-		}
-		a.classOf[r] = id
-		a.members[id] = append(a.members[id], r)
-	}
-	a.reps = make([]rune, len(a.members))
-	for id, ms := range a.members {
-		a.reps[id] = pickRep(ms, id == int(a.other), a.classOf)
-	}
-	return a
-}
-
-// pickRep chooses a readable character for a class: the first of
-// "0-9a-z-" it holds, else its first member, else (for the class of
-// unmentioned runes) a readable rune no set mentions.
-func pickRep(members []rune, isOther bool, classOf map[rune]int32) rune {
-	const readable = "0123456789abcdefghijklmnopqrstuvwxyz-_ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	for _, r := range readable {
-		if slices.Contains(members, r) {
-			return r
-		}
-	}
-	if len(members) > 0 {
-		return members[0]
-	}
-	if isOther {
-		for _, r := range readable {
-			if _, used := classOf[r]; !used {
-				return r
-			}
-		}
-		for r := rune(0xA1); ; r++ {
-			if _, used := classOf[r]; !used {
-				return r
-			}
-		}
-	}
-	return '?'
-}
-
-func (a alphabet) class(r rune) int32 {
-	if c, ok := a.classOf[r]; ok {
-		return c
-	}
-	return a.other
 }
 
 // run reports whether the language l of n accepts s.

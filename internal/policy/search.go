@@ -1,6 +1,9 @@
 package policy
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // adjEdge is a transition to a DFA state that is still inside the
 // universe, labelled with the first class (in witness order) leading there.
@@ -17,23 +20,70 @@ func (m *machine) successors(d int32) (edges []adjEdge, ok bool) {
 	if m.adjDone[d] {
 		return m.adj[d], true
 	}
-	var out []adjEdge
+	start := len(m.adjArena)
 	classes := m.universeClasses(d)
+	m.collectStates(d)
+	reps := m.repBuf[:0]
 	for _, c := range m.order {
 		if c < 64 && classes&(1<<c) == 0 {
 			continue // the universe cannot continue on this class
 		}
-		t := m.step(d, c)
-		if t == transOverflow {
-			return nil, false
+		// A class whose successor rows equal, in every NFA state of d,
+		// those of a class already stepped leads to the same DFA state:
+		// reuse that answer instead of building the same set again.
+		t := int32(transUnknown)
+		for _, r := range reps {
+			if m.sameRows(r.class, c) {
+				t = r.to
+				break
+			}
 		}
+		if t == transUnknown {
+			if t = m.step(d, c); t == transOverflow {
+				m.adjArena = m.adjArena[:start]
+				return nil, false
+			}
+			reps = append(reps, adjEdge{to: t, class: c})
+		}
+		out := m.adjArena[start:]
 		if !m.liveState[t] || slices.ContainsFunc(out, func(e adjEdge) bool { return e.to == t }) {
 			continue
 		}
-		out = append(out, adjEdge{to: t, class: c})
+		m.adjArena = append(m.adjArena, adjEdge{to: t, class: c})
 	}
-	m.adj[d], m.adjDone[d] = out, true
-	return out, true
+	m.repBuf = reps
+	// The full slice expression keeps later appends to the arena from
+	// writing into this state's list.
+	m.adj[d], m.adjDone[d] = m.adjArena[start:len(m.adjArena):len(m.adjArena)], true
+	return m.adj[d], true
+}
+
+// collectStates lists the NFA states of DFA state d that can tell
+// classes apart in m.stateBuf, for sameRows.
+func (m *machine) collectStates(d int32) {
+	states := m.stateBuf[:0]
+	for w, word := range m.sets.set(d) {
+		word &= m.telling[w]
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			word &^= 1 << b
+			states = append(states, int32(w*64+b))
+		}
+	}
+	m.stateBuf = states
+}
+
+// sameRows reports whether every NFA state in m.stateBuf has the same
+// successors on classes a and b (compared by rowKey, which may say
+// "different" for equal rows but never "equal" for different ones).
+func (m *machine) sameRows(a, b int32) bool {
+	for _, s := range m.stateBuf {
+		row := int(s) * m.nClasses
+		if m.rowKey[row+int(a)] != m.rowKey[row+int(b)] {
+			return false
+		}
+	}
+	return true
 }
 
 // walk visits the states of the universe in breadth-first order and calls
@@ -45,8 +95,8 @@ func (m *machine) walk(visit func(d int32, parent []adjEdge) bool) (overflow boo
 	// The buffers are reused across searches (the Analyzer serialises
 	// them); they grow when the search interns new states.
 	parent, seen, queue := m.bfsParent[:0], m.bfsSeen[:0], m.bfsQueue[:0]
-	parent = append(parent, make([]adjEdge, len(m.sets))...)
-	seen = append(seen, make([]bool, len(m.sets))...)
+	parent = append(parent, make([]adjEdge, m.sets.len())...)
+	seen = append(seen, make([]bool, m.sets.len())...)
 	defer func() { m.bfsParent, m.bfsSeen, m.bfsQueue = parent, seen, queue }()
 	seen[0] = true
 	queue = append(queue, 0)
@@ -61,8 +111,8 @@ func (m *machine) walk(visit func(d int32, parent []adjEdge) bool) (overflow boo
 		}
 		for _, e := range edges {
 			if int(e.to) >= len(seen) {
-				seen = append(seen, make([]bool, len(m.sets)-len(seen))...)
-				parent = append(parent, make([]adjEdge, len(m.sets)-len(parent))...)
+				seen = append(seen, make([]bool, m.sets.len()-len(seen))...)
+				parent = append(parent, make([]adjEdge, m.sets.len()-len(parent))...)
 			}
 			if seen[e.to] {
 				continue
@@ -162,4 +212,24 @@ func (m *machine) searchTree() *bfsTree {
 	t.parent = slices.Clone(m.bfsParent)
 	m.tree = t
 	return t
+}
+
+// endState returns the DFA state a word leads to (negative on overflow).
+// The states of the last few words are remembered: the machine keeps no
+// transition table, and a question asked again names the same witness.
+func (m *machine) endState(word string) int32 {
+	if d, ok := m.wordEnd[word]; ok {
+		return d
+	}
+	d := int32(0)
+	for _, r := range word {
+		if d = m.step(d, m.alpha.class(r)); d < 0 {
+			return d
+		}
+	}
+	if m.wordEnd == nil || len(m.wordEnd) >= 16 {
+		m.wordEnd = map[string]int32{}
+	}
+	m.wordEnd[word] = d
+	return d
 }

@@ -248,11 +248,9 @@ func witness(question string, v Verdict, upper, lower, anyWord *string) (string,
 // covering lists the statements whose resource element (its larger
 // reading) covers the word, found by running the automaton over it.
 func covering(m *machine, word string, allows, denies []stmtTerms) []Evidence {
-	d := int32(0)
-	for _, r := range word {
-		if d = m.step(d, m.alpha.class(r)); d < 0 {
-			return nil
-		}
+	d := m.endState(word)
+	if d < 0 {
+		return nil
 	}
 	var out []Evidence
 	for _, group := range [][]stmtTerms{denies, allows} {
