@@ -101,11 +101,6 @@ func keyPolicy(k *inventory.Key, partition string) (*policy.Policy, *Finding) {
 	return p, nil
 }
 
-// stmtRef names a statement for evidence: its Sid or #index, and effect.
-func stmtRef(st *policy.Statement) string {
-	return string(st.Effect) + " statement " + st.Ref()
-}
-
 // analyzerOf returns the scan's shared Analyzer; a check called outside Run
 // (which always sets one) gets a fresh one rather than a nil dereference.
 func analyzerOf(cc CheckContext) *policy.Analyzer {
