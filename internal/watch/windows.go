@@ -35,7 +35,7 @@ const restoreLimit = 10000
 // Windows are per process: with several workers on one store, each keeps
 // its own windows and a save that finds a newer version from another
 // worker (state.ErrConflict) overwrites it (the latest event's process
-// wins) and is counted in Conflicts. Correlation across processes is
+// wins) and is counted in Conflicts; a conflict never fails a record. Correlation across processes is
 // therefore only exact when one process sees all events of a group.
 type Correlation struct {
 	Engine     *detect.Engine
@@ -153,20 +153,23 @@ func (c *Correlation) persistLocked(ctx context.Context) error {
 	var errs []error
 	for key, ws := range c.pending {
 		var err error
+		done := true
 		if ws.Deleted {
 			if err = c.Store.DeleteWindow(ctx, ws.RuleID, ws.GroupKey); err == nil {
 				delete(c.versions, key)
 				c.stats.Deleted++
 			}
 		} else {
-			err = c.save(ctx, key, ws)
+			done, err = c.save(ctx, key, ws)
 		}
 		if err != nil {
 			c.stats.Failures++
 			errs = append(errs, err)
 			continue
 		}
-		delete(c.pending, key)
+		if done {
+			delete(c.pending, key)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("save correlation windows: %w", errors.Join(errs...))
@@ -174,30 +177,38 @@ func (c *Correlation) persistLocked(ctx context.Context) error {
 	return nil
 }
 
-func (c *Correlation) save(ctx context.Context, key windowKey, ws detect.WindowState) error {
+// conflictRetries bounds the overwrite attempts of one save when other
+// workers keep saving the same group.
+const conflictRetries = 3
+
+// save stores ws. A conflict (another worker saved the group since) is not
+// an error: this process's window, which has just changed, replaces the
+// stored one (see the type's comment); if other workers win every retry,
+// the window stays pending for the next persist.
+func (c *Correlation) save(ctx context.Context, key windowKey, ws detect.WindowState) (saved bool, err error) {
 	w := state.Window{RuleID: ws.RuleID, GroupKey: ws.GroupKey, State: ws.State, ExpiresAt: ws.ExpiresAt, Version: c.versions[key]}
-	v, err := c.Store.SaveWindow(ctx, w)
-	if errors.Is(err, state.ErrConflict) {
-		// Another worker saved this group since: this process's window,
-		// which has just changed, replaces it (see the type's comment).
+	for range conflictRetries {
+		v, err := c.Store.SaveWindow(ctx, w)
+		if err == nil {
+			c.versions[key] = v
+			c.stats.Saved++
+			return true, nil
+		}
+		if !errors.Is(err, state.ErrConflict) {
+			return false, err
+		}
 		c.stats.Conflicts++
-		c.log(slog.LevelWarn, "correlation window saved by another worker; overwriting", "rule", ws.RuleID, "group", ws.GroupKey)
-		cur, found, lerr := c.Store.LoadWindow(ctx, ws.RuleID, ws.GroupKey)
-		if lerr != nil {
-			return lerr
+		c.log(slog.LevelDebug, "correlation window saved by another worker; overwriting", "rule", ws.RuleID, "group", ws.GroupKey)
+		cur, found, err := c.Store.LoadWindow(ctx, ws.RuleID, ws.GroupKey)
+		if err != nil {
+			return false, err
 		}
 		w.Version = 0
 		if found {
 			w.Version = cur.Version
 		}
-		v, err = c.Store.SaveWindow(ctx, w)
 	}
-	if err != nil {
-		return err
-	}
-	c.versions[key] = v
-	c.stats.Saved++
-	return nil
+	return false, nil
 }
 
 func (c *Correlation) log(level slog.Level, msg string, args ...any) {

@@ -205,3 +205,28 @@ func TestCorrelationTickExpiresWindows(t *testing.T) {
 		t.Errorf("stats %+v, want 1 deletion", st)
 	}
 }
+
+func TestCorrelationConflictOverwrites(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t, filepath.Join(t.TempDir(), "state.db"))
+	a, _, _ := newCorrelation(t, store, nil)
+	b, _, _ := newCorrelation(t, store, nil)
+	// Two workers each see one of mallory's events: the second save finds
+	// the first worker's window and replaces it instead of failing.
+	if err := a.Handle(ctx, disableKey(t, 1), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Handle(ctx, disableKey(t, 2), time.Now()); err != nil {
+		t.Fatalf("a conflicting save failed the record: %v", err)
+	}
+	if st := b.Correlation.Stats(); st.Conflicts != 2 || st.Saved != 2 || st.Failures != 0 {
+		t.Errorf("worker b stats %+v, want 2 conflicts (one per correlation) and 2 saves", st)
+	}
+	w, found, err := store.LoadWindow(ctx, bulkDisableRule, `["`+mallory+`"]`)
+	if err != nil || !found {
+		t.Fatalf("load: %v, found %v", err, found)
+	}
+	if !strings.Contains(string(w.State), "ev-2") || strings.Contains(string(w.State), "ev-1") {
+		t.Errorf("stored window %s: want worker b's (ev-2 only)", w.State)
+	}
+}
