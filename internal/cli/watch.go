@@ -145,7 +145,10 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	metrics := watch.NewMetrics()
 	registerDeliveryMetrics(metrics, disp, store)
 	enricher := enrich.New(enrich.Rules{Authorised: allowlistFunc(cfg)})
-	pipe := &watch.Pipeline{Detect: watch.EngineDetect(engine, correlator), Enrich: enricher, Submit: disp, History: store, Metrics: metrics, Logger: log}
+	corr := &watch.Correlation{Engine: engine, Correlator: correlator, Store: store, Logger: log}
+	restoreWindows(ctx, corr, log)
+	registerCorrelationMetrics(metrics, corr)
+	pipe := &watch.Pipeline{Correlation: corr, Enrich: enricher, Submit: disp, History: store, Metrics: metrics, Logger: log}
 
 	if o.metricsAddr != "" {
 		srv, err := serveMetrics(o.metricsAddr, metrics)
@@ -171,6 +174,7 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { _ = disp.Run(dispCtx) })
 	bg.Go(func() { maintainState(runCtx, store, set.Retention, log) })
+	bg.Go(func() { tickCorrelation(runCtx, pipe, correlationTick, log) })
 	if (o.snapshot != "" || o.liveInventory) && o.refresh > 0 {
 		bg.Go(func() { refreshInventory(runCtx, o, enricher, log) })
 	}

@@ -26,8 +26,8 @@ type DetectFunc func(rec *cloudtrail.Record) []alert.Alert
 // their own (Sigma's `generate`). Handle runs on several SQS workers at once
 // and the correlator is not concurrency-safe, so its calls are serialised.
 //
-// Known limit: correlation windows live in memory. A restart starts them
-// afresh (state.Store's SaveWindow/LoadWindows can hold them; not wired yet).
+// Its correlation windows live in memory only: a restart starts them
+// afresh. Pipeline.Correlation keeps them in the state store instead.
 func EngineDetect(e *detect.Engine, c *detect.Correlator) DetectFunc {
 	var mu sync.Mutex
 	return func(rec *cloudtrail.Record) []alert.Alert {
@@ -57,13 +57,17 @@ type History interface {
 
 // Pipeline is the per-record step every source calls.
 type Pipeline struct {
-	Detect  DetectFunc
-	Enrich  Enricher // optional
-	Submit  Submitter
-	History History // optional
-	Metrics *Metrics
-	Logger  *slog.Logger
-	Now     func() time.Time // nil: time.Now
+	// Detect is the detection step when Correlation is nil.
+	Detect DetectFunc
+	// Correlation, when set, is the detection step instead of Detect, with
+	// its correlation windows saved in the state store.
+	Correlation *Correlation
+	Enrich      Enricher // optional
+	Submit      Submitter
+	History     History // optional
+	Metrics     *Metrics
+	Logger      *slog.Logger
+	Now         func() time.Time // nil: time.Now
 }
 
 // Handle processes one record; it returns nil only once every alert of the
@@ -72,7 +76,31 @@ type Pipeline struct {
 // Its signature is sqssource.RecordHandler and follow.RecordHandler.
 func (p *Pipeline) Handle(ctx context.Context, rec *cloudtrail.Record, receivedAt time.Time) error {
 	p.Metrics.event()
-	alerts := p.Detect(rec)
+	if p.Correlation != nil {
+		return p.Correlation.process(ctx, rec, func(alerts []alert.Alert) error {
+			return p.queue(ctx, alerts, receivedAt)
+		})
+	}
+	return p.queue(ctx, p.Detect(rec), receivedAt)
+}
+
+// Tick moves the correlation watermark to now (the wall clock), so that
+// windows close and alert without new events, queues those alerts and
+// saves the changed windows. Without Correlation it does nothing. Now is
+// the right watermark, not now minus the allowed lateness: the correlator
+// already accepts events up to its AllowedLateness behind the watermark.
+func (p *Pipeline) Tick(ctx context.Context, now time.Time) error {
+	if p.Correlation == nil {
+		return nil
+	}
+	return p.Correlation.advance(ctx, now, func(alerts []alert.Alert) error {
+		return p.queue(ctx, alerts, now)
+	})
+}
+
+// queue enriches, durably queues and records each alert; it returns nil
+// only once all are queued.
+func (p *Pipeline) queue(ctx context.Context, alerts []alert.Alert, receivedAt time.Time) error {
 	for i := range alerts {
 		a := &alerts[i]
 		if p.Enrich != nil {
