@@ -43,7 +43,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	}
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
@@ -52,6 +52,25 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
 	return &sqlStore{db: db, d: &sqliteDialect, now: o.now}, nil
+}
+
+// pingSQLite connects, which applies the pragmas. Switching a new file to WAL
+// needs an exclusive lock and SQLite may return SQLITE_BUSY for it without
+// consulting busy_timeout when another process opens the same file at the
+// same moment, so the connect is retried for as long as busy_timeout allows.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // SQLite keeps times as Unix microseconds in INTEGER columns: they sort and
