@@ -177,7 +177,10 @@ func (f *iamkmsFamily) checkAction(cc CheckContext, acct *inventory.Account, s a
 }
 
 // perKey evaluates check on every key of the account in parallel and
-// returns the findings in key order.
+// returns the findings in key order. It keeps its own strided loop rather
+// than parallelFindings' work queue: on the large benchmark account the
+// queue measured 2.3 s against 1.5-1.8 s for this (BenchmarkIAMKMSControlsLarge,
+// side by side, 2026-11-24).
 func perKey(acct *inventory.Account, check func(*inventory.Key) Finding) []Finding {
 	out := make([]Finding, len(acct.Keys))
 	workers := runtime.GOMAXPROCS(0)

@@ -40,10 +40,7 @@ func kms5PublicKeys() Control {
 				"In the statements named in the finding, replace \"*\" with specific principal ARNs, or add \"Condition\": {\"StringEquals\": {\"kms:CallerAccount\": \"<account-id>\"}}.",
 				"Choose Save changes.",
 			},
-			CLI: []string{
-				"aws kms get-key-policy --key-id <key-id> --policy-name default --output text --region <region> > policy.json",
-				"aws kms put-key-policy --key-id <key-id> --policy-name default --policy file://policy.json --region <region>",
-			},
+			CLI: editKeyPolicyCLI(),
 		},
 		References: []string{
 			"https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-5",
@@ -135,10 +132,7 @@ func crossAccountKeyPolicies() Control {
 				"Select the key, choose the Key policy tab and, under Other AWS accounts, remove the account (or edit the policy view).",
 				"Choose Save changes.",
 			},
-			CLI: []string{
-				"aws kms get-key-policy --key-id <key-id> --policy-name default --output text --region <region> > policy.json",
-				"aws kms put-key-policy --key-id <key-id> --policy-name default --policy file://policy.json --region <region>",
-			},
+			CLI: editKeyPolicyCLI(),
 		},
 		References: []string{
 			"https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html",

@@ -101,6 +101,15 @@ func keyPolicy(k *inventory.Key, partition string) (*policy.Policy, *Finding) {
 	return p, nil
 }
 
+// editKeyPolicyCLI is the remediation of every control fixed by editing the
+// key policy: download it, edit the statements the finding names, put it back.
+func editKeyPolicyCLI() []string {
+	return []string{
+		"aws kms get-key-policy --key-id <key-id> --policy-name default --output text --region <region> > policy.json",
+		"aws kms put-key-policy --key-id <key-id> --policy-name default --policy file://policy.json --region <region>",
+	}
+}
+
 // analyzerOf returns the scan's shared Analyzer; a check called outside Run
 // (which always sets one) gets a fresh one rather than a nil dereference.
 func analyzerOf(cc CheckContext) *policy.Analyzer {

@@ -45,10 +45,7 @@ func rootAccess() Control {
 				"Add {\"Sid\": \"Enable IAM User Permissions\", \"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::<account-id>:root\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}.",
 				"Choose Save changes (a principal still allowed kms:PutKeyPolicy must do this; otherwise contact AWS Support).",
 			},
-			CLI: []string{
-				"aws kms get-key-policy --key-id <key-id> --policy-name default --output text --region <region> > policy.json",
-				"aws kms put-key-policy --key-id <key-id> --policy-name default --policy file://policy.json --region <region>",
-			},
+			CLI: editKeyPolicyCLI(),
 		},
 		References: []string{
 			"https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam",
