@@ -37,10 +37,12 @@ const (
 // arrive in any order), then Advance as time passes or Flush at the end of
 // input. It is not safe for concurrent use.
 type Correlator struct {
-	opts      CorrelatorOptions
-	corrs     []*corrState
-	byRule    map[*Rule][]ruleRef
-	silent    map[*Rule]bool // referenced only by correlations with generate: false
+	opts  CorrelatorOptions
+	corrs []*corrState
+	// Rules are known by id (required and unique), not by pointer, so an
+	// engine and a correlator built from separately loaded rule sets agree.
+	byRule    map[string][]ruleRef
+	silent    map[string]bool // referenced only by correlations with generate: false
 	watermark time.Time
 	dirty     map[groupRef]bool
 }
@@ -97,10 +99,10 @@ type CorrelationStats struct {
 // Standalone reports whether a match of r should also produce its own
 // alert: true unless every correlation that refers to r has generate
 // false (Sigma's default for referenced rules).
-func (c *Correlator) Standalone(r *Rule) bool { return !c.silent[r] }
+func (c *Correlator) Standalone(r *Rule) bool { return !c.silent[r.ID] }
 
 // Wants reports whether any correlation refers to r.
-func (c *Correlator) Wants(r *Rule) bool { return len(c.byRule[r]) > 0 }
+func (c *Correlator) Wants(r *Rule) bool { return len(c.byRule[r.ID]) > 0 }
 
 // Watermark is the latest eventTime seen or passed to Advance.
 func (c *Correlator) Watermark() time.Time { return c.watermark }
@@ -110,7 +112,7 @@ func (c *Correlator) Watermark() time.Time { return c.watermark }
 // completes. Matches may arrive in any eventTime order; an event without a
 // parseable eventTime is counted in MissingField and ignored.
 func (c *Correlator) Observe(m Match, rec *cloudtrail.Record) []alert.Alert {
-	refs := c.byRule[m.Rule]
+	refs := c.byRule[m.Rule.ID]
 	if len(refs) == 0 {
 		return nil
 	}

@@ -20,7 +20,7 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 	if opts.MaxEventsPerGroup <= 0 {
 		opts.MaxEventsPerGroup = DefaultMaxEventsPerGroup
 	}
-	c := &Correlator{opts: opts, byRule: map[*Rule][]ruleRef{}, silent: map[*Rule]bool{}, dirty: map[groupRef]bool{}}
+	c := &Correlator{opts: opts, byRule: map[string][]ruleRef{}, silent: map[string]bool{}, dirty: map[groupRef]bool{}}
 	rules := map[string]*Rule{}
 	for _, r := range set.Rules {
 		rules[r.ID] = r
@@ -34,7 +34,7 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 	}
 	var errs []error
 	ids := map[string]*Correlation{}
-	generating := map[*Rule]bool{}
+	generating := map[string]bool{}
 	for _, k := range set.Correlations {
 		where := fmt.Sprintf("%s: correlation %q", k.File, k.Title)
 		if k.Type == "" || k.Timespan <= 0 {
@@ -93,9 +93,9 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 				}
 			}
 			cs.fields = append(cs.fields, fields)
-			c.byRule[r] = append(c.byRule[r], ruleRef{c: cs, i: i})
+			c.byRule[r.ID] = append(c.byRule[r.ID], ruleRef{c: cs, i: i})
 			if k.Generate {
-				generating[r] = true
+				generating[r.ID] = true
 			}
 		}
 		for alias := range k.Aliases {
@@ -112,8 +112,8 @@ func NewCorrelator(set RuleSet, opts CorrelatorOptions) (*Correlator, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	for r := range c.byRule {
-		c.silent[r] = !generating[r]
+	for id := range c.byRule {
+		c.silent[id] = !generating[id]
 	}
 	return c, nil
 }

@@ -306,3 +306,31 @@ const rangeCount = `    type: event_count
     timespan: 10m
     condition: {gt: 1, lte: 3}
 `
+
+// Rules are matched to correlations by id, so an engine and a correlator
+// loaded separately (two Builtin calls) still agree on which rules are silent.
+func TestCorrelatorKnowsRulesByID(t *testing.T) {
+	forEngine, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forCorrelator, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCorrelator(forCorrelator, CorrelatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent, loud := 0, 0
+	for _, r := range forEngine.Rules {
+		if c.Standalone(r) {
+			loud++
+		} else {
+			silent++
+		}
+	}
+	if silent == 0 || loud == 0 {
+		t.Errorf("%d silent and %d standalone rules seen through a separately loaded set; want both kinds", silent, loud)
+	}
+}

@@ -38,7 +38,7 @@ func builtinOptions(t testing.TB) Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One RuleSet for both: the correlator knows rules by identity.
+	// One RuleSet for both, as the CLI does.
 	eng, err := detect.NewEngine(set, detect.Options{Policy: policy.ExposureAnalyzer{}})
 	if err != nil {
 		t.Fatal(err)
