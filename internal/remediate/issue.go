@@ -32,27 +32,20 @@ type Inputs struct {
 	Skipped []string // one line each: findings not FAIL, suppressed, failed calls
 }
 
-// reportControl is the part of a control's catalogue entry remediation
-// reads from a scan JSON report.
-type reportControl struct {
-	Remediation controls.Remediation `json:"remediation"`
-}
-
 // reportFinding is a finding of the scan JSON report (docs/report-json.md).
-// Schema 1 reports carry the control's entry in each finding; schema 2
-// reports list it once under the top-level "controls".
 type reportFinding struct {
 	controls.Finding
-	Control *reportControl `json:"control"`
+	Control *struct {
+		Remediation controls.Remediation `json:"remediation"`
+	} `json:"control"`
 }
 
-// ReadFindings reads a `kmsguard scan --format json` report, schema 1 or 2.
-// name is used in errors.
+// ReadFindings reads a `kmsguard scan --format json` report. name is used
+// in errors.
 func ReadFindings(r io.Reader, name string) (Inputs, error) {
 	var rep struct {
-		SchemaVersion string                    `json:"schema_version"`
-		Controls      map[string]*reportControl `json:"controls"`
-		Findings      *[]reportFinding          `json:"findings"`
+		SchemaVersion string           `json:"schema_version"`
+		Findings      *[]reportFinding `json:"findings"`
 	}
 	if err := decodeStrictTop(r, &rep); err != nil {
 		return Inputs{}, fmt.Errorf("%s: %w", name, err)
@@ -65,12 +58,8 @@ func ReadFindings(r io.Reader, name string) (Inputs, error) {
 		if f.ControlID == "" || f.ResourceID == "" {
 			return Inputs{}, fmt.Errorf("%s: findings[%d]: control_id and resource_id are required", name, i)
 		}
-		c := f.Control
-		if c == nil {
-			c = rep.Controls[f.ControlID]
-		}
-		if c != nil {
-			f.Finding.Control = &controls.Control{ID: f.ControlID, Remediation: c.Remediation}
+		if f.Control != nil {
+			f.Finding.Control = &controls.Control{ID: f.ControlID, Remediation: f.Control.Remediation}
 		}
 		fs = append(fs, f.Finding)
 	}

@@ -14,42 +14,35 @@ import (
 // golden files), so a change of those formats breaks this test.
 
 func TestReadFindingsFromScanReport(t *testing.T) {
-	for _, tt := range []struct{ name, path string }{
-		{"schema 2 (the report writer's golden file)", "../report/testdata/golden/report.json"},
-		{"schema 1 (each finding carries its control)", "testdata/report-v1.json"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			f, err := os.Open(tt.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			in, err := remediate.ReadFindings(f, "report.json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, is := range in.Issues {
-				got = append(got, is.ControlID+" "+is.ResourceID)
-				if is.Remediation == "" {
-					t.Errorf("%s: remediation text not read", is.ControlID)
-				}
-			}
-			want := []string{
-				"KMS.3 arn:aws:kms:eu-west-1:111122223333:key/0f4e1c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b",
-				"KMS.5 arn:aws:kms:eu-west-1:111122223333:key/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-				"KMS.1 arn:aws:iam::111122223333:policy/DataPipelineDecrypt",
-				"KMS.2 arn:aws:iam::111122223333:user/ci-deploy",
-				"KMS.4 arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-				"KMSG.DELETION arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("issues (-want +got):\n%s", diff)
-			}
-			if len(in.Skipped) != 2 || !strings.Contains(in.Skipped[0], "suppressed") || !strings.HasPrefix(in.Skipped[1], "4 finding(s) not FAIL") {
-				t.Errorf("skipped = %q", in.Skipped)
-			}
-		})
+	f, err := os.Open("../report/testdata/golden/report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	in, err := remediate.ReadFindings(f, "report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, is := range in.Issues {
+		got = append(got, is.ControlID+" "+is.ResourceID)
+		if is.Remediation == "" {
+			t.Errorf("%s: remediation text not read", is.ControlID)
+		}
+	}
+	want := []string{
+		"KMS.3 arn:aws:kms:eu-west-1:111122223333:key/0f4e1c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b",
+		"KMS.5 arn:aws:kms:eu-west-1:111122223333:key/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+		"KMS.1 arn:aws:iam::111122223333:policy/DataPipelineDecrypt",
+		"KMS.2 arn:aws:iam::111122223333:user/ci-deploy",
+		"KMS.4 arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"KMSG.DELETION arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("issues (-want +got):\n%s", diff)
+	}
+	if len(in.Skipped) != 2 || !strings.Contains(in.Skipped[0], "suppressed") || !strings.HasPrefix(in.Skipped[1], "4 finding(s) not FAIL") {
+		t.Errorf("skipped = %q", in.Skipped)
 	}
 }
 
@@ -109,7 +102,7 @@ func TestReadErrors(t *testing.T) {
 }
 
 func FuzzReadInputs(f *testing.F) {
-	for _, path := range []string{"../report/testdata/golden/report.json", "testdata/report-v1.json", "../report/testdata/golden/alerts.json"} {
+	for _, path := range []string{"../report/testdata/golden/report.json", "../report/testdata/golden/alerts.json"} {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)

@@ -10,16 +10,10 @@ import (
 	"github.com/kmsguard/kmsguard/internal/controls"
 )
 
-// JSONSchemaVersion is the version of the detect JSON envelope documented
-// in docs/report-json.md. It changes only when a field changes meaning or
-// disappears; new fields do not change it.
+// JSONSchemaVersion is the version of the JSON report envelope documented in
+// docs/report-json.md. It changes only when a field changes meaning; new
+// fields do not change it.
 const JSONSchemaVersion = "1"
-
-// ScanJSONSchemaVersion is the version of the scan JSON report documented in
-// docs/report-json.md, under the same rule. Version 2 lists each control's
-// catalogue entry once, under "controls", where version 1 repeated it in
-// every finding (two thirds of a large report).
-const ScanJSONSchemaVersion = "2"
 
 type jsonWriter struct{}
 
@@ -38,17 +32,19 @@ type jsonReport struct {
 	Summary       Summary    `json:"summary"`
 	Problems      []string   `json:"problems"`
 	Notices       []string   `json:"notices,omitempty"`
-	// Controls are the catalogue entries of the controls that produced a
-	// finding, by id; a finding's control_id names its entry.
-	Controls map[string]*controls.Control `json:"controls"`
 	// Findings are streamed after the envelope, one at a time, so a large
 	// scan is never held in memory twice.
 }
 
+// jsonFinding is a Finding with its control's metadata inline.
+type jsonFinding struct {
+	controls.Finding
+	Control *controls.Control `json:"control"`
+}
+
 func (jsonWriter) Write(w io.Writer, s Scan) error {
-	findings := sortedFindings(s.Findings)
 	r := jsonReport{
-		SchemaVersion: ScanJSONSchemaVersion,
+		SchemaVersion: JSONSchemaVersion,
 		Tool:          jsonTool{Name: "kmsguard", Version: s.ToolVersion},
 		GeneratedAt:   s.generatedAt(),
 		Accounts:      nonNil(s.Accounts),
@@ -56,7 +52,6 @@ func (jsonWriter) Write(w io.Writer, s Scan) error {
 		Summary:       Summarize(s.Findings),
 		Problems:      nonNil(s.Problems),
 		Notices:       s.Notices,
-		Controls:      findingControls(findings),
 	}
 	if !s.StartedAt.IsZero() {
 		t := s.StartedAt.UTC()
@@ -69,13 +64,14 @@ func (jsonWriter) Write(w io.Writer, s Scan) error {
 	bw := printer{bufio.NewWriter(w)}
 	// Reopen the envelope's closing brace to append the findings array.
 	bw.write(bytes.TrimSuffix(head, []byte("\n}")))
+	findings := sortedFindings(s.Findings)
 	if len(findings) == 0 {
 		bw.print(",\n  \"findings\": []\n}\n")
 		return bw.Flush()
 	}
 	bw.print(",\n  \"findings\": [")
 	for i, f := range findings {
-		b, err := json.MarshalIndent(f, "    ", "  ")
+		b, err := json.MarshalIndent(jsonFinding{Finding: f, Control: controlOf(f)}, "    ", "  ")
 		if err != nil {
 			return err
 		}
@@ -87,18 +83,6 @@ func (jsonWriter) Write(w io.Writer, s Scan) error {
 	}
 	bw.print("\n  ]\n}\n")
 	return bw.Flush() // bufio errors are sticky: Flush reports any earlier one
-}
-
-// findingControls are the controls of the findings by id (the first
-// finding's entry when findings of one id disagree).
-func findingControls(fs []controls.Finding) map[string]*controls.Control {
-	out := map[string]*controls.Control{}
-	for _, f := range fs {
-		if _, ok := out[f.ControlID]; !ok {
-			out[f.ControlID] = controlOf(f)
-		}
-	}
-	return out
 }
 
 // nonNil makes empty lists print as [] rather than null.
