@@ -4,7 +4,7 @@
 GOLANGCI_LINT_VERSION := v2.15.0
 GO ?= go
 
-.PHONY: all build test lint bench fuzz demo tidy-check
+.PHONY: all build test lint bench fuzz tidy-check
 
 all: build test
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,8 +19,8 @@ func TestBinaryReadsStdin(t *testing.T) {
 	cmd.Stdin = strings.NewReader(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}`)
 	cmd.Env = os.Environ()
 	out, err := cmd.Output()
-	exit, _ := err.(*exec.ExitError)
-	if exit == nil || exit.ExitCode() != 1 {
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("want exit 1 (kms:Decrypt allowed on all keys), got err=%v\n%s", err, out)
 	}
 	if !strings.Contains(string(out), "kms:Decrypt") {

@@ -42,7 +42,7 @@ Exit codes: 0 answered; 2 usage (unknown key, bad action); 3 some fact could not
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.snapshot, "snapshot", "", "snapshot directory (as written by `kmsguard collect` or the AWS CLI)")
+	fl.StringVar(&f.snapshot, "snapshot", "", "snapshot directory (as written by kmsguard collect or the AWS CLI)")
 	fl.StringVar(&f.configFile, "config", "", "kmsguard.yaml: marks the allowlisted and break-glass principals")
 	fl.StringVar(&f.principal, "principal", "", "list the keys and actions of this principal ARN instead of one key's principals")
 	fl.StringArrayVar(&f.actions, "action", nil, "KMS action to answer for (repeatable; default: destructive and administrative actions plus Encrypt and Decrypt)")

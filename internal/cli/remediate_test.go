@@ -229,10 +229,13 @@ func TestRemediateUsageErrors(t *testing.T) {
 }
 
 func TestConfirm(t *testing.T) {
-	for input, want := range map[string]bool{"yes\n": true, " yes \n": true, "y\n": false, "YES\n": false, "": false, "no\n": false} {
+	for _, tt := range []struct {
+		input string
+		want  bool
+	}{{"yes\n", true}, {" yes \n", true}, {"y\n", false}, {"YES\n", false}, {"", false}, {"no\n", false}} {
 		var prompt strings.Builder
-		if got := confirm(strings.NewReader(input), &prompt, 3); got != want {
-			t.Errorf("confirm(%q) = %v, want %v", input, got, want)
+		if got := confirm(strings.NewReader(tt.input), &prompt, 3); got != tt.want {
+			t.Errorf("confirm(%q) = %v, want %v", tt.input, got, tt.want)
 		}
 		if !strings.Contains(prompt.String(), `Apply 3 action(s) to AWS? Type "yes"`) {
 			t.Errorf("prompt = %q", prompt.String())

@@ -113,7 +113,9 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 		}
 		rules.Add(extra)
 	}
-	engine, err := detect.NewEngine(rules, detect.Options{Policy: policy.ExposureAnalyzer{}})
+	// The same own accounts and organisations as KMS.5 and KMSGUARD-XA-1.
+	exposure := policy.ExposureAnalyzer{OrgIDs: cfg.Organization.OrganizationIDs, Trusted: cfg.Organization.TrustedAccounts}
+	engine, err := detect.NewEngine(rules, detect.Options{Policy: exposure})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}

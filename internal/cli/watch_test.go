@@ -445,3 +445,55 @@ func TestRegionOfQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchExposureKnowsOwnOrganisation: the key-policy exposure rule
+// counts an aws:PrincipalOrgID pin to an organisation of the config's
+// organization.organizationIds as own, like KMS.5 does.
+func TestWatchExposureKnowsOwnOrganisation(t *testing.T) {
+	const exposedRule = "66cbb2f4-017b-448d-bc7f-7e95fe7c8b80"
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcdef1234"}}}]}`
+	put, _ := json.Marshal(map[string]any{"eventVersion": "1.09", "eventID": "put-1", "eventName": "PutKeyPolicy", "eventSource": "kms.amazonaws.com",
+		"eventTime": "2026-11-24T05:00:00Z", "recipientAccountId": "111122223333", "userIdentity": map[string]any{"arn": "arn:aws:iam::111122223333:role/kms-admin"},
+		"requestParameters": map[string]any{"keyId": "1111aaaa-1111-1111-1111-111111111111", "policyName": "default", "policy": doc}})
+	// The DisableKey record after it tells when the PutKeyPolicy record's
+	// alerts have had their turn.
+	sentinel := `{"eventVersion":"1.09","eventID":"sentinel","eventName":"DisableKey","eventSource":"kms.amazonaws.com","eventTime":"2026-11-24T05:00:01Z","userIdentity":{"arn":"arn:aws:iam::111122223333:role/kms-admin"}}`
+	for _, tt := range []struct {
+		name        string
+		config      string
+		wantExposed bool
+	}{
+		{"organisation unknown: public", "", true},
+		{"own organisation: pinned", "organization:\n  organizationIds: [o-abcdef1234]\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newWatchEnv(t)
+			f, err := os.OpenFile(e.config, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteString(tt.config); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			logs := t.TempDir()
+			if err := os.WriteFile(filepath.Join(logs, "x.json"), []byte(`{"Records":[`+string(put)+`,`+sentinel+`]}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			stop := e.start(t, "--dir", logs, "--poll-interval", "50ms")
+			received := func(s string) bool {
+				e.hook.mu.Lock()
+				defer e.hook.mu.Unlock()
+				return strings.Contains(fmt.Sprint(e.hook.alerts), s)
+			}
+			waitFor(t, "the sentinel's alerts", func() bool { return received("sentinel") })
+			time.Sleep(300 * time.Millisecond) // give a late alert time to arrive
+			stop()
+			if got := received(exposedRule); got != tt.wantExposed {
+				t.Errorf("key policy exposure alert received = %v, want %v", got, tt.wantExposed)
+			}
+		})
+	}
+}

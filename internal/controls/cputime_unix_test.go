@@ -24,8 +24,10 @@ func maxRSS() int64 {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
 	}
+	// Maxrss is an int32 on some unix ports (linux/386, linux/arm), so the
+	// conversions are needed there though not on 64-bit Linux.
 	if runtime.GOOS == "darwin" {
-		return int64(ru.Maxrss)
+		return int64(ru.Maxrss) //nolint:unconvert // int32 on 32-bit ports
 	}
-	return int64(ru.Maxrss) * 1024
+	return int64(ru.Maxrss) * 1024 //nolint:unconvert // int32 on 32-bit ports
 }

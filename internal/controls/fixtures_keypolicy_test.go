@@ -51,6 +51,13 @@ func keyPolicyFixtures() map[string][]fixture {
 					fxKey("named", kp(rootStmt))),
 				want: map[string]Status{"key/caller": StatusPass, "key/principal-account": StatusPass, "key/source-account": StatusPass, "key/org": StatusPass,
 					"key/principal-arn": StatusPass, "key/via-and-caller": StatusPass, "key/deny-star": StatusPass, "key/cloudtrail": StatusPass, "key/named": StatusPass}},
+			{name: "pinned beside other accounts passes (other accounts are KMSGUARD-XA-1's)",
+				config: "organization:\n  organizationIds: [o-abcdef1234]\n",
+				acct: fxAccountOf(
+					fxKey("caller-pinned", kp(useStmt("C", `"*"`, `{"StringEquals":{"kms:CallerAccount":"`+fxAccount+`","aws:SourceAccount":"`+partnerAcct+`"}}`))),
+					fxKey("org-pinned", kp(useStmt("O", `"*"`, `{"StringEquals":{"aws:PrincipalOrgID":"o-abcdef1234","kms:CallerAccount":"`+partnerAcct+`"}}`)))),
+				want:    map[string]Status{"key/caller-pinned": StatusPass, "key/org-pinned": StatusPass},
+				reasons: map[string]string{"key/caller-pinned": "pinned", "key/org-pinned": "pinned"}},
 			{name: "trusted account pin passes",
 				config: "organization:\n  trustedAccounts: ['" + partnerAcct + "']\n",
 				acct:   fxAccountOf(fxKey("partner-pin", kp(useStmt("P", `"*"`, callerIs(partnerAcct))))),
@@ -118,6 +125,16 @@ func keyPolicyFixtures() map[string][]fixture {
 				want: map[string]Status{"key/partner-root": StatusFail, "key/partner-shorthand": StatusFail, "key/partner-role": StatusFail,
 					"key/open-foreign-pin": StatusFail, "key/own": StatusPass, "key/service": StatusPass},
 				reasons: map[string]string{"key/partner-role": "role/Ingest", "key/open-foreign-pin": "callers of account " + partnerAcct}},
+			// Conditions are ANDed: a pin of the caller's account to the owner
+			// keeps every other account out, while an organisation pin does
+			// not say which of its accounts the caller is in.
+			{name: "other accounts beside a pin: out when the caller's account is pinned, in beside an org pin",
+				config: "organization:\n  organizationIds: [o-abcdef1234]\n",
+				acct: fxAccountOf(
+					fxKey("caller-pinned", kp(useStmt("C", `"*"`, `{"StringEquals":{"kms:CallerAccount":"`+fxAccount+`","aws:SourceAccount":"`+partnerAcct+`"}}`))),
+					fxKey("org-pinned", kp(useStmt("O", `"*"`, `{"StringEquals":{"aws:PrincipalOrgID":"o-abcdef1234","kms:CallerAccount":"`+partnerAcct+`"}}`)))),
+				want:    map[string]Status{"key/caller-pinned": StatusPass, "key/org-pinned": StatusFail},
+				reasons: map[string]string{"key/org-pinned": "callers of account " + partnerAcct}},
 			{name: "trusted accounts pass; unreadable policy unknown",
 				config: "organization:\n  trustedAccounts: ['" + partnerAcct + "']\n",
 				acct:   fxAccountOf(fxKey("partner-root", kp(rootStmt, useStmt("P", `{"AWS":"arn:aws:iam::`+partnerAcct+`:root"}`, ""))), fxKey("denied", keyPolicyUnknown())),

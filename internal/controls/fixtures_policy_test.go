@@ -1,7 +1,6 @@
 package controls
 
 import (
-	"github.com/kmsguard/kmsguard/internal/config"
 	"github.com/kmsguard/kmsguard/internal/guardrails"
 	"github.com/kmsguard/kmsguard/internal/inventory"
 )
@@ -142,9 +141,3 @@ func scp(id string, target inventory.SCPTarget, statements ...string) *inventory
 	return &inventory.SCP{ID: id, Name: id, ARN: "arn:aws:organizations::999988887777:policy/o-abc/service_control_policy/" + id,
 		Document: inventory.DocumentFromString(doc(statements...)), Targets: []inventory.SCPTarget{target}}
 }
-
-func docOf(statement string) inventory.Document {
-	return inventory.Document{Text: doc(statement), Form: inventory.FormJSON}
-}
-
-func defaultConfigForTest() *config.Config { return config.Default() }

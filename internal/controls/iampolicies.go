@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kmsguard/kmsguard/internal/inventory"
@@ -146,7 +147,7 @@ func inlinePolicyFindings(acct *inventory.Account, ask askPolicy) []Finding {
 		f := Finding{ResourceID: o.arn, ResourceType: o.kind}
 		switch {
 		case len(failing) > 0:
-			f.Status, f.Reason, f.Evidence = StatusFail, strings.Join(failing, "; "), append(evidence, unknown...)
+			f.Status, f.Reason, f.Evidence = StatusFail, strings.Join(failing, "; "), slices.Concat(evidence, unknown)
 		case len(unknown) > 0:
 			f.Status, f.Reason = StatusUnknown, strings.Join(unknown, "; ")
 		default:

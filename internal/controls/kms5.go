@@ -54,7 +54,7 @@ func kms5PublicKeys() Control {
 
 func checkKMS5(cc CheckContext, acct *inventory.Account) []Finding {
 	partition := partitionOf(acct)
-	orgs := ownOrganizations(cc, acct)
+	opts := exposureOptions(cc, acct)
 	return parallelFindings(acct.Keys, func(k *inventory.Key) []Finding {
 		p, unknown := keyPolicy(k, partition)
 		if unknown != nil {
@@ -63,23 +63,18 @@ func checkKMS5(cc CheckContext, acct *inventory.Account) []Finding {
 		var open, evidence, pinnedEv []string
 		for i := range p.Statements {
 			st := &p.Statements[i]
-			if st.Effect != policy.Allow {
-				continue
-			}
-			why := openPrincipal(st)
-			if why == "" {
-				continue
-			}
-			pinned, foreign := statementPin(st, acct.ID, orgs, cc)
+			e := policy.StatementExposureOf(st, opts)
 			switch {
-			case pinned != "":
-				pinnedEv = append(pinnedEv, fmt.Sprintf("statement %s: %s, pinned by %s", st.Ref(), why, pinned))
-			case len(foreign) > 0:
+			case e.Open == "":
+				continue
+			case e.Pin != "":
+				pinnedEv = append(pinnedEv, fmt.Sprintf("statement %s: %s, pinned by %s", st.Ref(), e.Open, e.Pin))
+			case len(e.Foreign) > 0:
 				open = append(open, fmt.Sprintf("statement %s: %s restricted to other account(s) %s (cross-account access, not a pin)",
-					st.Ref(), why, strings.Join(foreign, ", ")))
+					st.Ref(), e.Open, strings.Join(e.Foreign, ", ")))
 				evidence = append(evidence, statementSummary(st))
 			default:
-				open = append(open, fmt.Sprintf("statement %s: %s with no condition pinning it to the account or organisation", st.Ref(), why))
+				open = append(open, fmt.Sprintf("statement %s: %s with no condition pinning it to the account or organisation", st.Ref(), e.Open))
 				evidence = append(evidence, statementSummary(st))
 			}
 		}
@@ -144,7 +139,7 @@ func crossAccountKeyPolicies() Control {
 
 func checkCrossAccount(cc CheckContext, acct *inventory.Account) []Finding {
 	partition := partitionOf(acct)
-	orgs := ownOrganizations(cc, acct)
+	opts := exposureOptions(cc, acct)
 	return parallelFindings(acct.Keys, func(k *inventory.Key) []Finding {
 		p, unknown := keyPolicy(k, partition)
 		if unknown != nil {
@@ -153,21 +148,18 @@ func checkCrossAccount(cc CheckContext, acct *inventory.Account) []Finding {
 		var problems, evidence, accounts []string
 		for i := range p.Statements {
 			st := &p.Statements[i]
-			if st.Effect != policy.Allow {
+			e := policy.StatementExposureOf(st, opts)
+			if !e.CrossAccount() {
 				continue
 			}
-			principals, accts := foreignPrincipals(st, acct.ID, cc)
-			if openPrincipal(st) != "" {
-				_, accts = statementPin(st, acct.ID, orgs, cc)
+			principals := e.ForeignPrincipals
+			if e.Open != "" {
 				principals = nil
-				for _, a := range accts {
+				for _, a := range e.Foreign {
 					principals = append(principals, "callers of account "+a)
 				}
 			}
-			if len(accts) == 0 {
-				continue
-			}
-			for _, a := range accts {
+			for _, a := range e.Foreign {
 				accounts = appendUnique(accounts, a)
 			}
 			problems = append(problems, fmt.Sprintf("statement %s allows %s", st.Ref(), strings.Join(principals, ", ")))

@@ -54,11 +54,12 @@ func parseCountCondition(n *yaml.Node, c *Correlation) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Value == "field" {
-			if c.Type != ValueCount {
+			switch {
+			case c.Type != ValueCount:
 				errs = append(errs, fmt.Errorf("correlation.condition.field: line %d: only value_count takes a field", k.Line))
-			} else if v.Kind != yaml.ScalarNode || v.Value == "" {
+			case v.Kind != yaml.ScalarNode || v.Value == "":
 				errs = append(errs, fmt.Errorf("correlation.condition.field: line %d: want one field name (lists of fields are not supported)", v.Line))
-			} else {
+			default:
 				c.Field = v.Value
 			}
 			continue

@@ -1,9 +1,10 @@
 package inventory
 
 import (
-	"github.com/go-json-experiment/json/jsontext"
 	"path"
 	"sort"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // AWS CLI output shapes for the KMS calls.

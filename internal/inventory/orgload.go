@@ -2,11 +2,12 @@ package inventory
 
 import (
 	"errors"
-	"github.com/go-json-experiment/json/jsontext"
 	"io/fs"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Organisation files (all optional), relative to the organisations

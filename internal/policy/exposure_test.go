@@ -2,6 +2,8 @@ package policy
 
 import (
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestKeyPolicyExposure(t *testing.T) {
@@ -28,6 +30,8 @@ func TestKeyPolicyExposure(t *testing.T) {
 		{"star with negated pin is open", stmt(`{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringNotEquals":{"kms:CallerAccount":"444455556666"}}}`), nil, true, false},
 		{"star with ViaService only is open", stmt(`{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}}`), nil, true, false},
 		{"star pinned to a foreign account", stmt(`{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"444455556666"}}}`), nil, false, true},
+		{"star pinned to owner caller, foreign source account", stmt(`{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"111122223333","aws:SourceAccount":"444455556666"}}}`), nil, false, false},
+		{"star pinned to own org with a foreign caller account", stmt(`{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123","kms:CallerAccount":"444455556666"}}}`), []string{"o-abc123"}, false, true},
 		{"foreign root", stmt(ownerRoot + `,{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}`), nil, false, true},
 		{"foreign role", stmt(`{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::444455556666:role/x"]},"Action":"kms:Decrypt","Resource":"*"}`), nil, false, true},
 		{"service principal", stmt(`{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:GenerateDataKey*","Resource":"*"}`), nil, false, false},
@@ -59,5 +63,79 @@ func TestExposureAnalyzer(t *testing.T) {
 	}
 	if _, _, err := a.Exposure(`{"Statement":[`, "111122223333"); err == nil {
 		t.Error("truncated policy: no error")
+	}
+}
+
+func TestStatementExposureOf(t *testing.T) {
+	const owner = "111122223333"
+	open := func(cond string) string {
+		return `{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":` + cond + `}`
+	}
+	tests := []struct {
+		name        string
+		statement   string
+		orgs        []string
+		trusted     []string
+		wantOpen    bool
+		wantPin     string
+		wantForeign []string
+		wantNamed   []string
+		wantPublic  bool
+	}{
+		{name: "caller account own", statement: open(`{"StringEquals":{"kms:CallerAccount":"111122223333"}}`), wantOpen: true,
+			wantPin: "StringEquals kms:CallerAccount = 111122223333"},
+		{name: "caller account lower-case key", statement: open(`{"StringEquals":{"KMS:calleraccount":"111122223333"}}`), wantOpen: true,
+			wantPin: "StringEquals KMS:calleraccount = 111122223333"},
+		{name: "own and foreign values", statement: open(`{"StringEquals":{"kms:CallerAccount":["111122223333","444455556666"]}}`), wantOpen: true,
+			wantForeign: []string{"444455556666"}},
+		{name: "trusted account pins", statement: open(`{"StringEquals":{"kms:CallerAccount":"444455556666"}}`), trusted: []string{"444455556666"}, wantOpen: true,
+			wantPin: "StringEquals kms:CallerAccount = 444455556666"},
+		{name: "wildcard account value", statement: open(`{"StringLike":{"aws:PrincipalAccount":"1111*"}}`), wantOpen: true, wantPublic: true},
+		{name: "principal arn foreign", statement: open(`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/*"}}`), wantOpen: true,
+			wantForeign: []string{"444455556666"}},
+		{name: "principal arn that is not an arn pins nothing", statement: open(`{"StringEquals":{"aws:PrincipalArn":"role/App"}}`), wantOpen: true, wantPublic: true},
+		{name: "for all values pins nothing", statement: open(`{"ForAllValues:StringEquals":{"kms:CallerAccount":"111122223333"}}`), wantOpen: true, wantPublic: true},
+		// Conditions are ANDed: a caller-account pin to the owner keeps every
+		// other account out, whatever else the statement names.
+		{name: "caller pinned to owner, foreign source account", statement: open(`{"StringEquals":{"kms:CallerAccount":"111122223333","aws:SourceAccount":"444455556666"}}`),
+			wantOpen: true, wantPin: "StringEquals kms:CallerAccount = 111122223333"},
+		{name: "principal arn pinned to owner, foreign caller value", statement: open(`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"},"StringEquals":{"kms:CallerAccount":["111122223333","444455556666"]}}`),
+			wantOpen: true, wantPin: "ArnLike aws:PrincipalArn = arn:aws:iam::111122223333:role/*"},
+		// An organisation pin does not say which account the caller is in:
+		// a foreign account named beside it is let in (when it is in the
+		// organisation), so the statement is cross-account, not public.
+		{name: "org pin, foreign caller account", statement: open(`{"StringEquals":{"aws:PrincipalOrgID":"o-abc123","kms:CallerAccount":"444455556666"}}`), orgs: []string{"o-abc123"},
+			wantOpen: true, wantPin: "StringEquals aws:PrincipalOrgID = o-abc123", wantForeign: []string{"444455556666"}},
+		{name: "source account pin, foreign caller account", statement: open(`{"StringEquals":{"aws:SourceAccount":"111122223333","aws:PrincipalAccount":"444455556666"}}`),
+			wantOpen: true, wantPin: "StringEquals aws:SourceAccount = 111122223333", wantForeign: []string{"444455556666"}},
+		{name: "named role is not open", statement: `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/App"},"Action":"kms:*","Resource":"*"}`},
+		{name: "named foreign role", statement: `{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/App","arn:aws:iam::444455556666:role/In"]},"Action":"kms:*","Resource":"*"}`,
+			wantForeign: []string{"444455556666"}, wantNamed: []string{"arn:aws:iam::444455556666:role/In"}},
+		{name: "service is not open", statement: `{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:*","Resource":"*"}`},
+		{name: "deny is never exposure", statement: `{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[` + tt.statement + `]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := StatementExposureOf(&p.Statements[0], ExposureOptions{Owner: owner, OrgIDs: tt.orgs, Trusted: tt.trusted})
+			if (e.Open != "") != tt.wantOpen {
+				t.Errorf("open %q, want open %v", e.Open, tt.wantOpen)
+			}
+			if e.Pin != tt.wantPin {
+				t.Errorf("pin %q, want %q", e.Pin, tt.wantPin)
+			}
+			if diff := cmp.Diff(tt.wantForeign, e.Foreign); diff != "" {
+				t.Errorf("foreign (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantNamed, e.ForeignPrincipals); diff != "" {
+				t.Errorf("foreign principals (-want +got):\n%s", diff)
+			}
+			if e.Public() != tt.wantPublic || e.CrossAccount() != (len(tt.wantForeign) > 0) {
+				t.Errorf("public=%v crossAccount=%v, want %v %v", e.Public(), e.CrossAccount(), tt.wantPublic, len(tt.wantForeign) > 0)
+			}
+		})
 	}
 }

@@ -18,28 +18,49 @@ func probeActions() []string {
 		"kms:CreateGrant", "kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"}
 }
 
-// identityKeys are the condition keys that say who the caller is; an
-// outsider has its own values for them. Every other key with a positive
-// operator is assumed satisfiable by the outsider (kms:ViaService alone,
-// for example, pins nothing).
-func identityKeys() []string {
-	return []string{"kms:calleraccount", "aws:principalaccount", "aws:principalarn", "aws:sourceaccount",
-		"aws:principalorgid", "aws:principalorgpaths", "aws:sourceowner", "aws:userid", "aws:username", "aws:sourcearn"}
+// callerKeys are the condition keys that say who the caller is: an
+// outsider has its own values for them.
+func callerKeys() []string {
+	return []string{"kms:calleraccount", "aws:principalaccount", "aws:principalarn", "aws:userid", "aws:username"}
 }
 
+// affiliationKeys say where the caller belongs or on whose behalf it calls
+// (its organisation, the resource a service acts for). An unrelated
+// outsider has its own values for them; an account the statement names
+// may well be in the organisation or act for the resource the statement
+// lists, so for it they are satisfiable (as KMSGUARD-XA-1 judges it).
+func affiliationKeys() []string {
+	return []string{"aws:sourceaccount", "aws:principalorgid", "aws:principalorgpaths", "aws:sourceowner", "aws:sourcearn"}
+}
+
+// identityKeys are callerKeys and affiliationKeys. Every other key with a
+// positive operator is assumed satisfiable by the outsider (kms:ViaService
+// alone, for example, pins nothing).
+func identityKeys() []string { return append(callerKeys(), affiliationKeys()...) }
+
 // allowsOutsider reports whether statement st alone allows caller (of
-// account acct) any probe action on the key.
-func allowsOutsider(st policy.Statement, version, key, callerARN, acct string, wildcardPrincipal bool) bool {
+// account acct) any probe action on the key. named says the statement
+// names acct, which may then satisfy the affiliation conditions.
+func allowsOutsider(st policy.Statement, version, key, callerARN, acct string, wildcardPrincipal, named bool) bool {
 	st.Index = 0
 	if wildcardPrincipal {
 		st.Principals, st.NotPrincipal = &policy.Principals{Wildcard: true}, false
 	}
 	ctx := policy.Context{"kms:CallerAccount": {acct}, "aws:PrincipalAccount": {acct}, "aws:PrincipalArn": {callerARN},
 		"aws:SourceAccount": {acct}, "aws:PrincipalOrgID": {"o-kmsguardoutsider"}}
+	fixed := identityKeys()
+	if named {
+		fixed = callerKeys()
+	}
 	for _, c := range st.Conditions {
 		lk := strings.ToLower(c.Key)
-		if slices.Contains(identityKeys(), lk) || strings.Contains(c.Base, "Not") || c.Base == "Null" || len(c.Values) == 0 {
+		if slices.Contains(fixed, lk) || strings.Contains(c.Base, "Not") || c.Base == "Null" || len(c.Values) == 0 {
 			continue
+		}
+		for k := range ctx { // the condition's value replaces the outsider's
+			if strings.EqualFold(k, c.Key) {
+				delete(ctx, k)
+			}
 		}
 		ctx[c.Key] = []string{c.Values[0]}
 	}
@@ -90,7 +111,7 @@ func publicStatements(p *policy.Policy, arn keyARN, opts Options) []int {
 		if !st.Principals.Wildcard && !st.NotPrincipal && !wildAccount {
 			continue
 		}
-		if allowsOutsider(st, p.Version, keyString(arn), caller, out, wildAccount) {
+		if allowsOutsider(st, p.Version, keyString(arn), caller, out, wildAccount, false) {
 			idx = append(idx, i)
 		}
 	}
@@ -127,7 +148,7 @@ func crossAccountStatements(p *policy.Policy, arn keyARN, opts Options) []int {
 			if acct == arn.account || trusted(acct) {
 				continue
 			}
-			if allowsOutsider(st, p.Version, keyString(arn), caller, acct, false) {
+			if allowsOutsider(st, p.Version, keyString(arn), caller, acct, false, true) {
 				idx = append(idx, i)
 				break
 			}

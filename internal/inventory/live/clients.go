@@ -43,6 +43,8 @@ type orgAPI interface {
 	ListParents(ctx context.Context, in *organizations.ListParentsInput, optFns ...func(*organizations.Options)) (*organizations.ListParentsOutput, error)
 }
 
+// ec2API is the one EC2 call collect makes (--regions all). Every AWS call
+// goes through one of these interfaces: the permissions test reads them.
 type ec2API interface {
 	DescribeRegions(ctx context.Context, in *ec2.DescribeRegionsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
 }

@@ -127,7 +127,8 @@ func collectAccount(ctx context.Context, cfg aws.Config, o Options, sc scope, wi
 func resolveRegions(ctx context.Context, cfg aws.Config, o Options, sc scope) ([]string, error) {
 	switch {
 	case len(o.Regions) == 1 && o.Regions[0] == AllRegions:
-		out, err := ec2.NewFromConfig(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(false)})
+		var regionsAPI ec2API = ec2.NewFromConfig(cfg)
+		out, err := regionsAPI.DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(false)})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()

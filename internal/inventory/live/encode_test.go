@@ -23,7 +23,10 @@ func TestMarshalCLIDescribeKey(t *testing.T) {
 		CreationDate: &created, DeletionDate: &deletion, Enabled: false, Description: aws.String("a <b> & c"),
 		KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt, KeyState: kmstypes.KeyStatePendingDeletion,
 		Origin: kmstypes.OriginTypeExternal, ExpirationModel: kmstypes.ExpirationModelTypeKeyMaterialDoesNotExpire,
-		KeyManager: kmstypes.KeyManagerTypeCustomer, CustomerMasterKeySpec: kmstypes.CustomerMasterKeySpecSymmetricDefault,
+		KeyManager: kmstypes.KeyManagerTypeCustomer,
+		// The deprecated field AWS still returns: the snapshot must keep it like the AWS CLI does.
+		CustomerMasterKeySpec: kmstypes.CustomerMasterKeySpecSymmetricDefault, //nolint:staticcheck // SA1019: AWS CLI parity is under test
+
 		KeySpec: kmstypes.KeySpecSymmetricDefault, EncryptionAlgorithms: []kmstypes.EncryptionAlgorithmSpec{kmstypes.EncryptionAlgorithmSpecSymmetricDefault},
 		MultiRegion: aws.Bool(false),
 	}}

@@ -150,7 +150,10 @@ func fromDescribeKey(out *kms.DescribeKeyOutput) describeKeyOutput {
 		DeletionDate: ts(m.DeletionDate), ValidTo: ts(m.ValidTo), Origin: string(m.Origin),
 		CustomKeyStoreId: m.CustomKeyStoreId, CloudHsmClusterId: m.CloudHsmClusterId,
 		ExpirationModel: string(m.ExpirationModel), KeyManager: string(m.KeyManager),
-		CustomerMasterKeySpec: string(m.CustomerMasterKeySpec), KeySpec: string(m.KeySpec),
+		// `aws kms describe-key` still prints the deprecated field, and a
+		// snapshot is the AWS CLI's output, so collect writes it too.
+		CustomerMasterKeySpec:  string(m.CustomerMasterKeySpec), //nolint:staticcheck // SA1019: kept for AWS CLI parity
+		KeySpec:                string(m.KeySpec),
 		EncryptionAlgorithms:   strs(m.EncryptionAlgorithms),
 		SigningAlgorithms:      strs(m.SigningAlgorithms),
 		KeyAgreementAlgorithms: strs(m.KeyAgreementAlgorithms),

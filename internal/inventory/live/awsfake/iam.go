@@ -1,7 +1,6 @@
 package awsfake
 
 import (
-	"encoding/xml"
 	"net/http"
 	"strconv"
 )
@@ -50,7 +49,7 @@ func (s *Server) serveIAM(w http.ResponseWriter, c call) {
 		if len(u.Inline) > 0 {
 			inline(&d, "UserPolicyList", u.Inline)
 		}
-		d.list("GroupList", len(u.Groups), func(j int) { xml.EscapeText(&d.b, []byte(u.Groups[j])) })
+		d.list("GroupList", len(u.Groups), func(j int) { d.escaped(u.Groups[j]) })
 		attached(&d, u.Attached)
 		d.list("Tags", 0, nil)
 	})

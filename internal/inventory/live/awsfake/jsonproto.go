@@ -17,7 +17,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-RequestId", "fake-request-id")
 	w.WriteHeader(http.StatusOK)
-	w.Write(data)
+	_, _ = w.Write(data) // fails only when the client hung up
 }
 
 // writeJSONError answers with an AWS JSON 1.1 error: the code in __type
@@ -27,7 +27,7 @@ func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-RequestId", "fake-request-id")
 	w.WriteHeader(status)
-	w.Write(data)
+	_, _ = w.Write(data) // fails only when the client hung up
 }
 
 // epoch is a timestamp as AWS JSON protocols send it: seconds since the

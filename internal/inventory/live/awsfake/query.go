@@ -19,8 +19,13 @@ func (d *xmlDoc) close(name string) { d.b.WriteString("</" + name + ">") }
 
 func (d *xmlDoc) text(name, value string) {
 	d.open(name)
-	xml.EscapeText(&d.b, []byte(value))
+	d.escaped(value)
 	d.close(name)
+}
+
+// escaped writes value as XML character data.
+func (d *xmlDoc) escaped(value string) {
+	_ = xml.EscapeText(&d.b, []byte(value)) // a strings.Builder never fails a write
 }
 
 func (d *xmlDoc) time(name string, t time.Time) {
@@ -44,7 +49,8 @@ func (d *xmlDoc) list(name string, n int, member func(i int)) {
 func writeQuery(w http.ResponseWriter, service, action, result string) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+	// A write fails only when the client hung up.
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
 		`<` + action + `Response xmlns="` + namespace(service) + `"><` + action + `Result>` + result +
 		`</` + action + `Result><ResponseMetadata><RequestId>fake-request-id</RequestId></ResponseMetadata></` + action + `Response>`))
 }
@@ -76,7 +82,7 @@ func writeQueryError(w http.ResponseWriter, service string, status int, code, me
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
-	w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + d.b.String()))
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + d.b.String())) // fails only when the client hung up
 }
 
 func namespace(service string) string {
