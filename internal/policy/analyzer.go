@@ -14,6 +14,11 @@ type Analyzer struct {
 	maxStates int
 	mu        sync.Mutex
 	cache     map[string]*machine
+	// The fast path's universe automata and relations (fastpath.go);
+	// noFast turns it off, for tests that compare it with the machine.
+	unis      map[string]*uniDFA
+	relations map[string]relation
+	noFast    bool
 }
 
 // maxCachedMachines bounds the cache; when full it is emptied.
@@ -26,7 +31,7 @@ func NewAnalyzer(maxStates int) *Analyzer {
 	if maxStates <= 0 {
 		maxStates = DefaultMaxStates
 	}
-	return &Analyzer{maxStates: maxStates, cache: map[string]*machine{}}
+	return &Analyzer{maxStates: maxStates, cache: map[string]*machine{}, unis: map[string]*uniDFA{}, relations: map[string]relation{}}
 }
 
 // patternSet is one language a question needs, as variable-free patterns

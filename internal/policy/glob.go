@@ -125,8 +125,12 @@ func (g glob) resolve(ctx lowerContext) (glob, bool) {
 // match reports whether s matches the variable-free pattern g; fold makes
 // the comparison case-insensitive. It runs in O(len(g)*len(s)) at worst:
 // on a mismatch it only ever backtracks to the most recent '*'.
-func (g glob) match(s string, fold bool) bool {
-	rs := []rune(s)
+func (g glob) match(s string, fold bool) bool { return g.matchFold([]rune(s), fold) }
+
+// matchRunes is match on a word given as runes, case-sensitively.
+func (g glob) matchRunes(rs []rune) bool { return g.matchFold(rs, false) }
+
+func (g glob) matchFold(rs []rune, fold bool) bool {
 	gi, si := 0, 0
 	starG, starS := -1, 0
 	for si < len(rs) {

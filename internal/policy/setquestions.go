@@ -146,8 +146,16 @@ func (a *Analyzer) askFor(p *Policy, action string, applies func(i int) bool, u 
 		}
 	}
 
+	b := countedTerms(allows, denies)
+
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if f := a.newFastQuestion(u, q); f != nil {
+		if r, ok := f.answer(question, b); ok {
+			settle(&ans, r, func(w string) []Evidence { return f.covering(w, allows, denies) })
+			return ans
+		}
+	}
 	m := a.machineFor(u, q)
 	if m == nil {
 		ans.Verdict = Unknown
@@ -157,51 +165,82 @@ func (a *Analyzer) askFor(p *Policy, action string, applies func(i int) bool, u 
 	// Each bound is "some counted Allow term holds and no counted Deny
 	// term does"; compiled to bit masks over the accepted languages, one
 	// state is judged with a few word operations.
-	upperAllow, upperDeny := newTermMask(m.accWords), newTermMask(m.accWords)
-	lowerAllow, lowerDeny := newTermMask(m.accWords), newTermMask(m.accWords)
-	for _, s := range allows {
-		upperAllow.add(s.large)
-		if !s.ev.Conditional {
-			lowerAllow.add(s.small)
-		}
-	}
-	for _, s := range denies {
-		lowerDeny.add(s.large)
-		if !s.ev.Conditional {
-			upperDeny.add(s.small)
+	masks := make([]termMask, 4)
+	for i, ts := range [][]term{b.upperAllow, b.upperDeny, b.lowerAllow, b.lowerDeny} {
+		masks[i] = newTermMask(m.accWords)
+		for _, t := range ts {
+			masks[i].add(t)
 		}
 	}
 	allowed := func(d int32, upper bool) bool {
 		acc := m.acceptSet(d)
 		if upper {
-			return upperAllow.any(acc) && !upperDeny.any(acc)
+			return masks[0].any(acc) && !masks[1].any(acc)
 		}
-		return lowerAllow.any(acc) && !lowerDeny.any(acc)
+		return masks[2].any(acc) && !masks[3].any(acc)
 	}
 	inU := func(d int32) bool { return !m.accepts(d, 1) }
 
-	var upperW, lowerW, anyW *string
+	var r bounds
 	var over bool
 	if question == "all" {
 		ws, o := m.explore(
 			func(d int32) bool { return inU(d) && !allowed(d, true) },
 			func(d int32) bool { return inU(d) && !allowed(d, false) },
 			inU)
-		upperW, lowerW, anyW, over = ws[0], ws[1], ws[2], o
-		ans.UpperBound, ans.LowerBound = upperW == nil, lowerW == nil
+		r.upperW, r.lowerW, r.anyW, over = ws[0], ws[1], ws[2], o
+		r.upper, r.lower = r.upperW == nil, r.lowerW == nil
 	} else {
 		ws, o := m.explore(
 			func(d int32) bool { return inU(d) && allowed(d, true) },
 			func(d int32) bool { return inU(d) && allowed(d, false) })
-		upperW, lowerW, over = ws[0], ws[1], o
-		ans.UpperBound, ans.LowerBound = upperW != nil, lowerW != nil
+		r.upperW, r.lowerW, over = ws[0], ws[1], o
+		r.upper, r.lower = r.upperW != nil, r.lowerW != nil
 	}
 	if over {
 		ans.Verdict = Unknown
-		ans.UpperBound, ans.LowerBound = false, false
 		ans.Reason = fmt.Sprintf("the automata for this question exceed %d states", a.maxStates)
 		return ans
 	}
+	settle(&ans, r, func(w string) []Evidence { return covering(m, w, allows, denies) })
+	return ans
+}
+
+// boundTerms are the terms each bound counts: the upper bound counts
+// every Allow (its larger reading) and only unconditional Denies (their
+// smaller reading), the lower bound the reverse.
+type boundTerms struct {
+	upperAllow, upperDeny, lowerAllow, lowerDeny []term
+}
+
+func countedTerms(allows, denies []stmtTerms) boundTerms {
+	var b boundTerms
+	for _, s := range allows {
+		b.upperAllow = append(b.upperAllow, s.large)
+		if !s.ev.Conditional {
+			b.lowerAllow = append(b.lowerAllow, s.small)
+		}
+	}
+	for _, s := range denies {
+		b.lowerDeny = append(b.lowerDeny, s.large)
+		if !s.ev.Conditional {
+			b.upperDeny = append(b.upperDeny, s.small)
+		}
+	}
+	return b
+}
+
+// bounds is a decided question: whether each bound holds and the least
+// words of the universe that show it (nil when there is none).
+type bounds struct {
+	upper, lower         bool
+	upperW, lowerW, anyW *string
+}
+
+// settle fills the verdict, witness and evidence of an answer from its
+// bounds; cover lists the statements covering the witness.
+func settle(ans *SetAnswer, r bounds, cover func(word string) []Evidence) {
+	ans.UpperBound, ans.LowerBound = r.upper, r.lower
 	switch {
 	case ans.LowerBound:
 		ans.Verdict = Yes
@@ -210,11 +249,10 @@ func (a *Analyzer) askFor(p *Policy, action string, applies func(i int) bool, u 
 	default:
 		ans.Verdict = No
 	}
-	ans.Witness, ans.WitnessMeaning = witness(question, ans.Verdict, upperW, lowerW, anyW)
+	ans.Witness, ans.WitnessMeaning = witness(ans.Question, ans.Verdict, r.upperW, r.lowerW, r.anyW)
 	if ans.Witness != "" {
-		ans.WitnessStatements = covering(m, ans.Witness, allows, denies)
+		ans.WitnessStatements = cover(ans.Witness)
 	}
-	return ans
 }
 
 // witness picks the resource that shows the verdict.
