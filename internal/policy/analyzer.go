@@ -19,6 +19,9 @@ type Analyzer struct {
 	unis      map[string]*uniDFA
 	relations map[string]relation
 	noFast    bool
+	// fastAsked and fastAnswers count the questions put to the fast path
+	// and those it answered, for tests.
+	fastAsked, fastAnswers int
 }
 
 // maxCachedMachines bounds the cache; when full it is emptied.

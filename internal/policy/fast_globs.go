@@ -4,7 +4,7 @@ import "slices"
 
 // simWords bounds the positions of a union of patterns the fast path
 // simulates (64 per word); longer unions are left to the machine.
-const simWords = 4
+const simWords = 8
 
 // simMask is a set of pattern positions.
 type simMask [simWords]uint64
@@ -142,25 +142,33 @@ type simPair struct {
 // decided is false when the search visits more than limit pairs.
 func (ud *uniDFA) relate(s *globSim, covers bool, limit int) (holds, decided bool) {
 	advs := s.classAdvs(ud)
-	seen := map[simPair]bool{}
-	stack := []simPair{{u: ud.start, m: s.start}}
-	seen[stack[0]] = true
-	for len(stack) > 0 {
-		p := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	// judge says whether a pair settles the question (a counterexample)
+	// or can be pruned; pairs are judged when they are made, so that a
+	// counterexample stops the search at once.
+	judge := func(p simPair) (counter, prune bool) {
 		saturated := !p.m.and(s.sat).empty()
 		accepted := !p.m.and(s.final).empty()
 		// Every state here can still complete a word of the universe.
-		switch {
-		case covers && saturated:
-			continue // every completion is in L
-		case covers && (p.m.empty() || ud.inU(p.u) && !accepted):
-			return false, true
-		case !covers && p.m.empty():
-			continue // no completion is in L
-		case !covers && (saturated || ud.inU(p.u) && accepted):
-			return false, true
+		if covers {
+			if saturated {
+				return false, true // every completion is in L
+			}
+			return p.m.empty() || ud.inU(p.u) && !accepted, false
 		}
+		if p.m.empty() {
+			return false, true // no completion is in L
+		}
+		return saturated || ud.inU(p.u) && accepted, false
+	}
+	first := simPair{u: ud.start, m: s.start}
+	if counter, prune := judge(first); counter || prune {
+		return !counter, true
+	}
+	seen := map[simPair]bool{first: true}
+	stack := []simPair{first}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
 		for c := range int32(ud.nClasses) {
 			t := ud.next(p.u, c)
 			if t < 0 {
@@ -171,11 +179,17 @@ func (ud *uniDFA) relate(s *globSim, covers bool, limit int) (holds, decided boo
 				if seen[q] {
 					continue
 				}
+				counter, prune := judge(q)
+				if counter {
+					return false, true
+				}
 				if len(seen) >= limit {
 					return false, false
 				}
 				seen[q] = true
-				stack = append(stack, q)
+				if !prune {
+					stack = append(stack, q)
+				}
 			}
 		}
 	}

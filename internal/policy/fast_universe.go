@@ -31,6 +31,30 @@ type fastAlpha struct {
 	reps  []rune
 	order []int32
 	toU   []int32
+	// edges[s] lists, in witness order, the classes on which universe
+	// state s continues, with their successors (built on first use).
+	edges [][]fastEdge
+	first []rune // the least shortest word of the universe, once known
+}
+
+type fastEdge struct {
+	rep rune
+	to  int32
+}
+
+// edgesOf returns the continuations of universe state s in witness order.
+func (ud *uniDFA) edgesOf(fa *fastAlpha, s int32) []fastEdge {
+	if e := fa.edges[s]; e != nil {
+		return e
+	}
+	e := []fastEdge{}
+	for _, c := range fa.order {
+		if t := ud.next(s, fa.toU[c]); t >= 0 {
+			e = append(e, fastEdge{rep: fa.reps[c], to: t})
+		}
+	}
+	fa.edges[s] = e
+	return e
 }
 
 // maxAlphas bounds the question alphabets cached per universe.
@@ -134,7 +158,8 @@ func (ud *uniDFA) questionAlpha(runes []rune) *fastAlpha {
 		sets = append(sets, charSet{runes: []rune{r}})
 	}
 	alpha := (&nfa{sets: sets}).classify()
-	fa := &fastAlpha{reps: alpha.reps, order: alpha.witnessOrder(), toU: make([]int32, len(alpha.reps))}
+	fa := &fastAlpha{reps: alpha.reps, order: alpha.witnessOrder(), toU: make([]int32, len(alpha.reps)),
+		edges: make([][]fastEdge, len(ud.dist))}
 	for c, ms := range alpha.members {
 		fa.toU[c] = ud.alpha.other
 		if len(ms) > 0 {
@@ -158,6 +183,9 @@ func (ud *uniDFA) questionAlpha(runes []rune) *fastAlpha {
 // walk never enters a dead end: a word of the shortest length L passes
 // through states whose distance is L minus the characters read.
 func (ud *uniDFA) enumerate(fa *fastAlpha, limit int, visit func(word []rune) bool) bool {
+	if fa.first != nil && limit == 1 {
+		return visit(fa.first)
+	}
 	length := int(ud.dist[ud.start])
 	word := make([]rune, length)
 	state := make([]int32, length+1)
@@ -166,6 +194,9 @@ func (ud *uniDFA) enumerate(fa *fastAlpha, limit int, visit func(word []rune) bo
 	pos, seen := 0, 0
 	for {
 		if pos == length {
+			if fa.first == nil {
+				fa.first = slices.Clone(word)
+			}
 			if visit(word) {
 				return true
 			}
@@ -176,12 +207,12 @@ func (ud *uniDFA) enumerate(fa *fastAlpha, limit int, visit func(word []rune) bo
 			continue
 		}
 		advanced := false
-		for next[pos] < len(fa.order) {
-			c := fa.order[next[pos]]
+		edges := ud.edgesOf(fa, state[pos])
+		for next[pos] < len(edges) {
+			e := edges[next[pos]]
 			next[pos]++
-			t := ud.next(state[pos], fa.toU[c])
-			if t >= 0 && int(ud.dist[t]) == length-pos-1 {
-				word[pos], state[pos+1] = fa.reps[c], t
+			if int(ud.dist[e.to]) == length-pos-1 {
+				word[pos], state[pos+1] = e.rep, e.to
 				pos++
 				next[pos] = 0
 				advanced = true

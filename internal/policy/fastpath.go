@@ -180,10 +180,10 @@ func (f *fastQuestion) allowed(allows, denies []term) bool {
 
 // search finds, for each want, the least shortest word of U satisfying
 // it; ok is false when some want has no word among the candidates.
-func (f *fastQuestion) search(wants []func() bool) (words []*string, ok bool) {
+func (f *fastQuestion) search(wants []func() bool, limit int) (words []*string, ok bool) {
 	words = make([]*string, len(wants))
 	missing := len(wants)
-	stopped := f.ud.enumerate(f.alpha, maxFastCandidates, func(word []rune) bool {
+	stopped := f.ud.enumerate(f.alpha, limit, func(word []rune) bool {
 		f.word = word
 		clear(f.status)
 		for i, want := range wants {
@@ -215,44 +215,66 @@ func (f *fastQuestion) covering(word string, allows, denies []stmtTerms) []Evide
 }
 
 // answer decides the question, or reports ok false when the fast path
-// cannot do so exactly.
+// cannot do so exactly. The first word of U settles many bounds at once
+// (it is the least word, so a bound it refutes has it as witness); only
+// the bounds it leaves open are proved, or searched further.
 func (f *fastQuestion) answer(question string, b boundTerms) (r bounds, ok bool) {
-	var wants []func() bool
-	var into []**string
+	type want struct {
+		pred  func() bool
+		into  **string
+		proof func() bool // true when no word satisfies pred
+		found *bool       // what a word satisfying pred shows
+		yes   bool
+	}
+	var wants []want
 	if question == "all" {
-		r.upper = f.provesAll(b.upperAllow, b.upperDeny)
-		r.lower = f.provesAll(b.lowerAllow, b.lowerDeny)
-		if !r.upper {
-			wants = append(wants, func() bool { return !f.allowed(b.upperAllow, b.upperDeny) })
-			into = append(into, &r.upperW)
+		wants = []want{
+			{func() bool { return !f.allowed(b.upperAllow, b.upperDeny) }, &r.upperW,
+				func() bool { return f.provesAll(b.upperAllow, b.upperDeny) }, &r.upper, false},
+			{func() bool { return !f.allowed(b.lowerAllow, b.lowerDeny) }, &r.lowerW,
+				func() bool { return f.provesAll(b.lowerAllow, b.lowerDeny) }, &r.lower, false},
+			{func() bool { return true }, &r.anyW, nil, nil, false},
 		}
-		if !r.lower {
-			wants = append(wants, func() bool { return !f.allowed(b.lowerAllow, b.lowerDeny) })
-			into = append(into, &r.lowerW)
-		}
-		wants = append(wants, func() bool { return true })
-		into = append(into, &r.anyW)
 	} else {
-		r.upper = !f.provesNone(b.upperAllow, b.upperDeny)
-		r.lower = !f.provesNone(b.lowerAllow, b.lowerDeny)
-		if r.upper {
-			wants = append(wants, func() bool { return f.allowed(b.upperAllow, b.upperDeny) })
-			into = append(into, &r.upperW)
-		}
-		if r.lower {
-			wants = append(wants, func() bool { return f.allowed(b.lowerAllow, b.lowerDeny) })
-			into = append(into, &r.lowerW)
-		}
-		if len(wants) == 0 {
-			return r, true
+		wants = []want{
+			{func() bool { return f.allowed(b.upperAllow, b.upperDeny) }, &r.upperW,
+				func() bool { return f.provesNone(b.upperAllow, b.upperDeny) }, &r.upper, true},
+			{func() bool { return f.allowed(b.lowerAllow, b.lowerDeny) }, &r.lowerW,
+				func() bool { return f.provesNone(b.lowerAllow, b.lowerDeny) }, &r.lower, true},
 		}
 	}
-	words, ok := f.search(wants)
-	if !ok {
+	preds := make([]func() bool, len(wants))
+	for i, w := range wants {
+		preds[i] = w.pred
+	}
+	words, _ := f.search(preds, 1)
+	var open []func() bool
+	var openIdx []int
+	for i, w := range wants {
+		*w.into = words[i]
+		switch {
+		case words[i] != nil:
+			if w.found != nil {
+				*w.found = w.yes
+			}
+		case w.proof != nil && w.proof():
+			*w.found = !w.yes
+		default:
+			open, openIdx = append(open, w.pred), append(openIdx, i)
+		}
+	}
+	if len(open) == 0 {
+		return r, true
+	}
+	more, all := f.search(open, maxFastCandidates)
+	if !all {
 		return bounds{}, false
 	}
-	for i, w := range words {
-		*into[i] = w
+	for j, i := range openIdx {
+		*wants[i].into = more[j]
+		if wants[i].found != nil {
+			*wants[i].found = wants[i].yes
+		}
 	}
 	return r, true
 }

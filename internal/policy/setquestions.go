@@ -150,8 +150,10 @@ func (a *Analyzer) askFor(p *Policy, action string, applies func(i int) bool, u 
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.fastAsked++
 	if f := a.newFastQuestion(u, q); f != nil {
 		if r, ok := f.answer(question, b); ok {
+			a.fastAnswers++
 			settle(&ans, r, func(w string) []Evidence { return f.covering(w, allows, denies) })
 			return ans
 		}
