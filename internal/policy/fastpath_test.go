@@ -3,8 +3,10 @@ package policy
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -158,4 +160,78 @@ func TestFastPathHandsOverUnions(t *testing.T) {
 	if got, _ = an.AllowsAll(p, "kms:Decrypt", KMSKeys("aws")); got.Verdict != Yes || an.fastAnswers != 1 {
 		t.Errorf("verdict %s, fast answers %d; want YES from the fast path", got.Verdict, an.fastAnswers)
 	}
+}
+
+// FuzzUniverseRelations checks the fast path's two primitives, "U ⊆ L"
+// and "U ∩ L = ∅" for a universe U and a pattern L, against brute force
+// on every short word over the characters involved (plus one character
+// neither mentions, which stands for all the others), and against the
+// machine, which decides them exactly by another construction.
+func FuzzUniverseRelations(f *testing.F) {
+	f.Add("arn:?*-?*:1:key/?*", "arn:*:1:*")
+	f.Add("a?b*", "a*")
+	f.Add("ab", "a?")
+	f.Add("*", "?*")
+	f.Add("a*b", "*ab*b")
+	f.Add("x?", "é*")
+	f.Add("??", "?a")
+	f.Fuzz(func(t *testing.T, universe, pattern string) {
+		if !utf8.ValidString(universe) || !utf8.ValidString(pattern) ||
+			utf8.RuneCountInString(universe) > 8 || utf8.RuneCountInString(pattern) > 8 {
+			return
+		}
+		u := GlobUniverse("u", []string{universe}, false)
+		ud := buildUniDFA(u, 2000)
+		if ud == nil {
+			t.Fatalf("no automaton for the universe %q", universe)
+		}
+		g := compileGlob(pattern, false)
+		sim, ok := newGlobSim([]glob{g})
+		if !ok {
+			t.Fatalf("pattern %q too long", pattern)
+		}
+		covers, d1 := ud.relate(sim, true, 1<<20)
+		disjoint, d2 := ud.relate(sim, false, 1<<20)
+		if !d1 || !d2 {
+			t.Fatalf("undecided for %q and %q", universe, pattern)
+		}
+		// Brute force: words up to 6 characters.
+		alpha := []rune(universe + pattern + "ΩЖ")
+		slices.Sort(alpha)
+		alpha = slices.Compact(alpha)
+		ug := compileGlob(universe, false)
+		var walk func(w []rune)
+		walk = func(w []rune) {
+			if ug.matchRunes(w) {
+				in := g.matchRunes(w)
+				if covers && !in {
+					t.Fatalf("U=%q ⊆ L=%q claimed, but %q is in U only", universe, pattern, string(w))
+				}
+				if disjoint && in {
+					t.Fatalf("U=%q ∩ L=%q = ∅ claimed, but %q is in both", universe, pattern, string(w))
+				}
+			}
+			if len(w) == 6 {
+				return
+			}
+			for _, r := range alpha {
+				walk(append(w, r))
+			}
+		}
+		if len(alpha) <= 5 {
+			walk(nil)
+		}
+		// The machine, through a one-statement policy.
+		p := &Policy{Statements: []Statement{{Effect: Allow, Actions: []string{"*"}, Resources: []string{pattern}, HasResource: true}}}
+		an := NewAnalyzer(0)
+		an.noFast = true
+		all, _ := an.AllowsAll(p, "kms:Decrypt", u)
+		some, _ := an.AllowsAny(p, "kms:Decrypt", u)
+		if all.Verdict != Unknown && all.UpperBound != covers {
+			t.Fatalf("U=%q ⊆ L=%q: fast %v, machine %v", universe, pattern, covers, all.UpperBound)
+		}
+		if some.Verdict != Unknown && some.UpperBound == disjoint {
+			t.Fatalf("U=%q ∩ L=%q = ∅: fast %v, machine says some word is in both: %v", universe, pattern, disjoint, some.UpperBound)
+		}
+	})
 }
