@@ -44,11 +44,31 @@ type globSim struct {
 	// sat holds the positions from which every rest is accepted (only
 	// '*' tokens remain).
 	sat  simMask
-	lits map[rune]simMask // positions whose token is that literal
+	lits []simLit // positions whose token is that literal
+}
+
+type simLit struct {
+	r rune
+	m simMask
+}
+
+// simTok is one token of a pattern (globLit, globStar or globAny).
+type simTok struct {
+	kind globKind
+	r    rune
+}
+
+func (s *globSim) lit(r rune) (*simMask, bool) {
+	for i := range s.lits {
+		if s.lits[i].r == r {
+			return &s.lits[i].m, true
+		}
+	}
+	return nil, false
 }
 
 // newGlobSim compiles the union; ok is false when it is too long.
-func newGlobSim(gs []glob) (s *globSim, ok bool) {
+func newGlobSim(gs [][]simTok) (s *globSim, ok bool) {
 	total := 0
 	for _, g := range gs {
 		total += len(g) + 1
@@ -56,7 +76,7 @@ func newGlobSim(gs []glob) (s *globSim, ok bool) {
 	if total > simWords*64 {
 		return nil, false
 	}
-	s = &globSim{lits: map[rune]simMask{}}
+	s = &globSim{}
 	p := 0
 	for _, g := range gs {
 		s.start.set(p)
@@ -67,9 +87,12 @@ func newGlobSim(gs []glob) (s *globSim, ok bool) {
 			case globAny:
 				s.anyAdv.set(p + i)
 			default:
-				m := s.lits[t.r]
+				m, ok := s.lit(t.r)
+				if !ok {
+					s.lits = append(s.lits, simLit{r: t.r})
+					m = &s.lits[len(s.lits)-1].m
+				}
 				m.set(p + i)
-				s.lits[t.r] = m
 			}
 		}
 		s.final.set(p + len(g))
@@ -108,9 +131,8 @@ func (s *globSim) classAdvs(ud *uniDFA) [][]simMask {
 			out[c] = append(out[c], m)
 		}
 	}
-	for r, m := range s.lits {
-		c := ud.alpha.class(r)
-		add(c, m.or(s.anyAdv))
+	for _, l := range s.lits {
+		add(ud.alpha.class(l.r), l.m.or(s.anyAdv))
 	}
 	for c := range ud.nClasses {
 		ms := ud.alpha.members[c]
@@ -118,7 +140,7 @@ func (s *globSim) classAdvs(ud *uniDFA) [][]simMask {
 		// characters that are no literal of the patterns.
 		nonLit := int32(c) == ud.alpha.other
 		for _, r := range ms {
-			if _, ok := s.lits[r]; !ok {
+			if _, ok := s.lit(r); !ok {
 				nonLit = true
 				break
 			}

@@ -18,10 +18,10 @@ type uniDFA struct {
 	// sets are the edge sets of the universe and its exclusions: a
 	// question's classes are these refined by the patterns' characters.
 	sets      []charSet
-	singles   map[rune]bool // runes that already form a one-character set
-	nfaStates int           // states of the universe's NFA, for the size cap
+	singles   runeSet // runes that already form a one-character set
+	nfaStates int     // states of the universe's NFA, for the size cap
 
-	alphas map[string]*fastAlpha // question alphabets by pattern runes
+	alphas map[alphaKey]*fastAlpha // question alphabets by pattern runes
 }
 
 // fastAlpha is a question's alphabet as the machine would build it: the
@@ -122,10 +122,10 @@ func buildUniDFA(u Universe, maxStates int) *uniDFA {
 		}
 	}
 	ud := &uniDFA{alpha: m.alpha, nClasses: nc, trans: trans, dist: dist, sets: slices.Clone(n.sets),
-		singles: map[rune]bool{}, alphas: map[string]*fastAlpha{}, nfaStates: len(n.edges)}
+		alphas: map[alphaKey]*fastAlpha{}, nfaStates: len(n.edges)}
 	for _, s := range n.sets {
 		if !s.neg && len(s.runes) == 1 {
-			ud.singles[s.runes[0]] = true
+			ud.singles.add(s.runes[0])
 		}
 	}
 	return ud
@@ -137,24 +137,61 @@ func (ud *uniDFA) next(s, c int32) int32 { return ud.trans[int(s)*ud.nClasses+in
 // inU reports whether state s ends a word of the universe.
 func (ud *uniDFA) inU(s int32) bool { return ud.dist[s] == 0 }
 
+// runeSet is a set of runes: ASCII in a bit set, the rest in a list.
+type runeSet struct {
+	ascii [2]uint64
+	other []rune
+}
+
+func (s *runeSet) add(r rune) {
+	if r < 128 {
+		s.ascii[r/64] |= 1 << (r % 64)
+	} else if !slices.Contains(s.other, r) {
+		s.other = append(s.other, r)
+	}
+}
+
+func (s *runeSet) has(r rune) bool {
+	if r < 128 {
+		return s.ascii[r/64]&(1<<(r%64)) != 0
+	}
+	return slices.Contains(s.other, r)
+}
+
+// alphaKey names the runes a question adds to its universe's classes.
+type alphaKey struct {
+	ascii [2]uint64
+	other string
+}
+
 // questionAlpha returns the alphabet of a question whose patterns hold
-// the literal characters runes (sorted, unique): the classes newMachine
-// would compute for the universe and those patterns, since a pattern's
-// only edge sets are its literals (one-character sets) and "any
-// character", which tells no characters apart.
-func (ud *uniDFA) questionAlpha(runes []rune) *fastAlpha {
-	extra := make([]rune, 0, len(runes))
-	for _, r := range runes {
-		if !ud.singles[r] {
-			extra = append(extra, r)
+// the literal characters runes: the classes newMachine would compute for
+// the universe and those patterns, since a pattern's only edge sets are
+// its literals (one-character sets) and "any character", which tells no
+// characters apart.
+func (ud *uniDFA) questionAlpha(runes *runeSet) *fastAlpha {
+	// Runes that already form a one-character set change nothing.
+	key := alphaKey{ascii: [2]uint64{runes.ascii[0] &^ ud.singles.ascii[0], runes.ascii[1] &^ ud.singles.ascii[1]}}
+	var other []rune
+	for _, r := range runes.other {
+		if !ud.singles.has(r) {
+			other = append(other, r)
 		}
 	}
-	key := string(extra)
+	if len(other) > 0 {
+		slices.Sort(other)
+		key.other = string(other)
+	}
 	if fa, ok := ud.alphas[key]; ok {
 		return fa
 	}
 	sets := slices.Clip(ud.sets)
-	for _, r := range extra {
+	for r := range rune(128) {
+		if key.ascii[r/64]&(1<<(r%64)) != 0 {
+			sets = append(sets, charSet{runes: []rune{r}})
+		}
+	}
+	for _, r := range other {
 		sets = append(sets, charSet{runes: []rune{r}})
 	}
 	alpha := (&nfa{sets: sets}).classify()

@@ -28,6 +28,9 @@ const maxUniDFAs = 64
 // maxRelations bounds the cached universe/language relations.
 const maxRelations = 8192
 
+// relationKey names a universe and a language by their cache keys.
+type relationKey struct{ universe, lang string }
+
 // relation caches what is known of one universe and one language.
 type relation struct {
 	covers, disjoint int8 // 0 not yet asked, 1 holds, 2 does not, 3 undecided
@@ -35,13 +38,16 @@ type relation struct {
 
 // fastQuestion is the fast path's view of one question.
 type fastQuestion struct {
-	a      *Analyzer
-	ud     *uniDFA
-	u      Universe
-	q      *questionLangs
-	globs  [][]glob // per language index (the universe's two are nil)
-	status []int8   // per language, for the word being tested: 0 unknown, 1 in, 2 out
-	word   []rune
+	a  *Analyzer
+	ud *uniDFA
+	u  Universe
+	q  *questionLangs
+	// Per language index (the universe's two are unused): its patterns
+	// as plain wildcard text, or compiled when they had policy variables.
+	plain  [][]string
+	globs  [][]glob
+	status []int8 // per language, for the word being tested: 0 unknown, 1 in, 2 out
+	word   string
 	alpha  *fastAlpha
 }
 
@@ -69,22 +75,35 @@ func (a *Analyzer) newFastQuestion(u Universe, q *questionLangs) *fastQuestion {
 	if ud == nil {
 		return nil
 	}
-	f := &fastQuestion{a: a, ud: ud, u: u, q: q, globs: make([][]glob, len(q.sets)+2), status: make([]int8, len(q.sets)+2)}
-	var runes []rune
+	n := len(q.sets) + 2
+	f := &fastQuestion{a: a, ud: ud, u: u, q: q, plain: make([][]string, n), globs: make([][]glob, n), status: make([]int8, n)}
+	var runes runeSet
 	cells := ud.nfaStates
 	for i, s := range q.sets {
+		if s.plain != nil {
+			f.plain[i+2] = s.plain
+			for _, p := range s.plain {
+				cells++
+				for _, r := range p {
+					cells++ // the states addGlobs makes: one per token, one to start
+					if r != '*' && r != '?' {
+						runes.add(r)
+					}
+				}
+			}
+			continue
+		}
 		f.globs[i+2] = s.compile()
 		for _, g := range f.globs[i+2] {
-			cells += len(g) + 1 // the states addGlobs makes
+			cells += len(g) + 1
 			for _, t := range g {
 				if t.kind == globLit {
-					runes = append(runes, t.r)
+					runes.add(t.r)
 				}
 			}
 		}
 	}
-	slices.Sort(runes)
-	f.alpha = ud.questionAlpha(slices.Compact(runes))
+	f.alpha = ud.questionAlpha(&runes)
 	// The machine refuses a question whose successor table would exceed
 	// maxNFACells (UNKNOWN, "too large to decide"); so does the fast path,
 	// so that the size cap means the same whichever path answers.
@@ -97,7 +116,7 @@ func (a *Analyzer) newFastQuestion(u Universe, q *questionLangs) *fastQuestion {
 // relate returns whether U ⊆ L(lang) (covers) or U ∩ L(lang) = ∅, and
 // whether that was decided.
 func (f *fastQuestion) relate(lang int, covers bool) (holds, decided bool) {
-	key := f.u.key + "\x00" + f.q.sets[lang-2].key
+	key := relationKey{universe: f.u.key, lang: f.q.sets[lang-2].key}
 	r := f.a.relations[key]
 	v := &r.disjoint
 	if covers {
@@ -105,7 +124,7 @@ func (f *fastQuestion) relate(lang int, covers bool) (holds, decided bool) {
 	}
 	if *v == 0 {
 		*v = 3
-		if s, ok := newGlobSim(f.globs[lang]); ok {
+		if s, ok := newGlobSim(f.tokens(lang)); ok {
 			if h, d := f.ud.relate(s, covers, f.a.maxStates); d {
 				*v = 2
 				if h {
@@ -121,6 +140,33 @@ func (f *fastQuestion) relate(lang int, covers bool) (holds, decided bool) {
 	return *v == 1, *v != 3
 }
 
+// tokens returns the patterns of a language as simulation tokens.
+func (f *fastQuestion) tokens(lang int) [][]simTok {
+	var out [][]simTok
+	for _, p := range f.plain[lang] {
+		ts := make([]simTok, 0, len(p))
+		for _, r := range p {
+			switch r {
+			case '*':
+				ts = append(ts, simTok{kind: globStar})
+			case '?':
+				ts = append(ts, simTok{kind: globAny})
+			default:
+				ts = append(ts, simTok{kind: globLit, r: r})
+			}
+		}
+		out = append(out, ts)
+	}
+	for _, g := range f.globs[lang] {
+		ts := make([]simTok, len(g))
+		for i, t := range g {
+			ts[i] = simTok{kind: t.kind, r: t.r}
+		}
+		out = append(out, ts)
+	}
+	return out
+}
+
 // coversU reports that term t holds for every word of U (false when not
 // or not decided); missesU that it holds for none.
 func (f *fastQuestion) coversU(t term) bool {
@@ -133,10 +179,26 @@ func (f *fastQuestion) missesU(t term) bool {
 	return d && h
 }
 
+// anyCovers reports whether one of the terms covers U, trying first the
+// terms whose relations are known ("*" is in nearly every policy).
+func (f *fastQuestion) anyCovers(ts []term) bool {
+	for _, t := range ts {
+		r, ok := f.a.relations[relationKey{universe: f.u.key, lang: f.q.sets[t.lang-2].key}]
+		v := r.covers
+		if t.negate {
+			v = r.disjoint
+		}
+		if ok && v == 1 {
+			return true
+		}
+	}
+	return slices.ContainsFunc(ts, f.coversU)
+}
+
 // provesAll reports that the bound "every word of U is allowed" holds:
 // one counted Allow covers U and no counted Deny touches it.
 func (f *fastQuestion) provesAll(allows, denies []term) bool {
-	if !slices.ContainsFunc(allows, f.coversU) {
+	if !f.anyCovers(allows) {
 		return false
 	}
 	for _, d := range denies {
@@ -152,7 +214,7 @@ func (f *fastQuestion) provesAll(allows, denies []term) bool {
 func (f *fastQuestion) provesNone(allows, denies []term) bool {
 	for _, a := range allows {
 		if !f.missesU(a) {
-			return slices.ContainsFunc(denies, f.coversU)
+			return f.anyCovers(denies)
 		}
 	}
 	return true
@@ -163,11 +225,9 @@ func (f *fastQuestion) holds(t term) bool {
 	st := &f.status[t.lang]
 	if *st == 0 {
 		*st = 2
-		for _, g := range f.globs[t.lang] {
-			if g.matchRunes(f.word) {
-				*st = 1
-				break
-			}
+		if slices.ContainsFunc(f.plain[t.lang], func(p string) bool { return matchPattern(p, f.word, false) }) ||
+			slices.ContainsFunc(f.globs[t.lang], func(g glob) bool { return g.match(f.word, false) }) {
+			*st = 1
 		}
 	}
 	return (*st == 1) != t.negate
@@ -184,11 +244,11 @@ func (f *fastQuestion) search(wants []func() bool, limit int) (words []*string, 
 	words = make([]*string, len(wants))
 	missing := len(wants)
 	stopped := f.ud.enumerate(f.alpha, limit, func(word []rune) bool {
-		f.word = word
+		f.word = string(word)
 		clear(f.status)
 		for i, want := range wants {
 			if words[i] == nil && want() {
-				w := string(word)
+				w := f.word
 				words[i] = &w
 				missing--
 			}
@@ -201,8 +261,12 @@ func (f *fastQuestion) search(wants []func() bool, limit int) (words []*string, 
 // covering lists the statements whose resource element (its larger
 // reading) covers the word, as the machine's covering does.
 func (f *fastQuestion) covering(word string, allows, denies []stmtTerms) []Evidence {
-	f.word = []rune(word)
-	clear(f.status)
+	if word != f.word {
+		// The witness is usually the word tested last, whose
+		// matches are known.
+		f.word = word
+		clear(f.status)
+	}
 	var out []Evidence
 	for _, group := range [][]stmtTerms{denies, allows} {
 		for _, s := range group {

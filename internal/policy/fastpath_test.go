@@ -186,7 +186,11 @@ func FuzzUniverseRelations(f *testing.F) {
 			t.Fatalf("no automaton for the universe %q", universe)
 		}
 		g := compileGlob(pattern, false)
-		sim, ok := newGlobSim([]glob{g})
+		ts := make([]simTok, len(g))
+		for i, t := range g {
+			ts[i] = simTok{kind: t.kind, r: t.r}
+		}
+		sim, ok := newGlobSim([][]simTok{ts})
 		if !ok {
 			t.Fatalf("pattern %q too long", pattern)
 		}

@@ -180,8 +180,8 @@ func matchPattern(pattern, s string, fold bool) bool {
 	starP, starS := -1, 0
 	for si < len(s) {
 		if pi < len(pattern) {
-			pr, psize := utf8.DecodeRuneInString(pattern[pi:])
-			sr, ssize := utf8.DecodeRuneInString(s[si:])
+			pr, psize := decodeRune(pattern, pi)
+			sr, ssize := decodeRune(s, si)
 			switch {
 			case pr == '*':
 				starP, starS = pi, si
@@ -196,7 +196,7 @@ func matchPattern(pattern, s string, fold bool) bool {
 		if starP < 0 {
 			return false
 		}
-		_, size := utf8.DecodeRuneInString(s[starS:])
+		_, size := decodeRune(s, starS)
 		starS += size
 		pi, si = starP+1, starS
 	}
@@ -204,4 +204,12 @@ func matchPattern(pattern, s string, fold bool) bool {
 		pi++
 	}
 	return pi == len(pattern)
+}
+
+// decodeRune decodes the rune at s[i], without a call for ASCII.
+func decodeRune(s string, i int) (rune, int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(s[i:])
 }

@@ -310,11 +310,11 @@ func covering(m *machine, word string, allows, denies []stmtTerms) []Evidence {
 func resourceTerms(st *Statement, q *questionLangs, variables bool) stmtTerms {
 	ev := evidenceOf(st)
 	if !st.HasResource {
-		all := q.add(cacheKey("r", []string{"*"}), func() []glob { return []glob{{{kind: globStar}}} })
+		all := q.addPlain(cacheKey("r", []string{"*"}), []string{"*"})
 		return stmtTerms{ev: ev, large: term{lang: all}, small: term{lang: all}}
 	}
 	if !variables || !slices.ContainsFunc(st.Resources, func(r string) bool { return strings.Contains(r, "${") }) {
-		lang := q.add(cacheKey("r", st.Resources), func() []glob { return compileAll(st.Resources) })
+		lang := q.addPlain(cacheKey("r", st.Resources), st.Resources)
 		t := term{lang: lang, negate: st.NotResource}
 		return stmtTerms{ev: ev, large: t, small: t}
 	}
