@@ -180,14 +180,22 @@ func matchPattern(pattern, s string, fold bool) bool {
 	starP, starS := -1, 0
 	for si < len(s) {
 		if pi < len(pattern) {
-			pr, psize := decodeRune(pattern, pi)
-			sr, ssize := decodeRune(s, si)
+			// Decoding is inline for ASCII, which is nearly every ARN and
+			// action name.
+			pr, psize := rune(pattern[pi]), 1
+			if pr >= utf8.RuneSelf {
+				pr, psize = utf8.DecodeRuneInString(pattern[pi:])
+			}
+			sr, ssize := rune(s[si]), 1
+			if sr >= utf8.RuneSelf {
+				sr, ssize = utf8.DecodeRuneInString(s[si:])
+			}
 			switch {
 			case pr == '*':
 				starP, starS = pi, si
 				pi += psize
 				continue
-			case pr == '?' || pr == sr || (fold && unicode.ToLower(pr) == unicode.ToLower(sr)):
+			case pr == '?' || pr == sr || (fold && foldEqual(pr, sr)):
 				pi += psize
 				si += ssize
 				continue
@@ -212,4 +220,20 @@ func decodeRune(s string, i int) (rune, int) {
 		return rune(c), 1
 	}
 	return utf8.DecodeRuneInString(s[i:])
+}
+
+// foldEqual compares two runes as unicode.ToLower does, with a shortcut
+// when both are ASCII (an ASCII rune may still equal a non-ASCII one
+// lowered, such as the Kelvin sign and 'k', so the shortcut needs both).
+func foldEqual(a, b rune) bool {
+	if a < utf8.RuneSelf && b < utf8.RuneSelf {
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		return a == b
+	}
+	return unicode.ToLower(a) == unicode.ToLower(b)
 }
