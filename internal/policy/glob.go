@@ -204,22 +204,18 @@ func matchPattern(pattern, s string, fold bool) bool {
 		if starP < 0 {
 			return false
 		}
-		_, size := decodeRune(s, starS)
-		starS += size
+		if s[starS] < utf8.RuneSelf {
+			starS++
+		} else {
+			_, size := utf8.DecodeRuneInString(s[starS:])
+			starS += size
+		}
 		pi, si = starP+1, starS
 	}
 	for pi < len(pattern) && pattern[pi] == '*' {
 		pi++
 	}
 	return pi == len(pattern)
-}
-
-// decodeRune decodes the rune at s[i], without a call for ASCII.
-func decodeRune(s string, i int) (rune, int) {
-	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
-	}
-	return utf8.DecodeRuneInString(s[i:])
 }
 
 // foldEqual compares two runes as unicode.ToLower does, with a shortcut
