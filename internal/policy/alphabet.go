@@ -1,6 +1,9 @@
 package policy
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // classify partitions the alphabet into classes of characters that no edge
 // set tells apart: one class per distinct membership signature among the
@@ -88,4 +91,24 @@ func (a alphabet) class(r rune) int32 {
 		return c
 	}
 	return a.other
+}
+
+// witnessOrder lists the classes in the order witnesses prefer: by the
+// rank of their representative in "0-9a-z-", the others by class id. The
+// machine's search and the fast path (fastpath.go) both spell witnesses
+// in this order, which is what makes their witnesses identical.
+func (a alphabet) witnessOrder() []int32 {
+	order := make([]int32, len(a.reps))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	const readable = "0123456789abcdefghijklmnopqrstuvwxyz-"
+	rank := func(c int32) int {
+		if i := strings.IndexRune(readable, a.reps[c]); i >= 0 {
+			return i
+		}
+		return len(readable) + int(c)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return rank(x) - rank(y) })
+	return order
 }

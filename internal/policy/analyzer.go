@@ -14,6 +14,14 @@ type Analyzer struct {
 	maxStates int
 	mu        sync.Mutex
 	cache     map[string]*machine
+	// The fast path's universe automata and relations (fastpath.go);
+	// noFast turns it off, for tests that compare it with the machine.
+	unis      map[string]*uniDFA
+	relations map[relationKey]relation
+	noFast    bool
+	// fastAsked and fastAnswers count the questions put to the fast path
+	// and those it answered, for tests.
+	fastAsked, fastAnswers int
 }
 
 // maxCachedMachines bounds the cache; when full it is emptied.
@@ -26,7 +34,7 @@ func NewAnalyzer(maxStates int) *Analyzer {
 	if maxStates <= 0 {
 		maxStates = DefaultMaxStates
 	}
-	return &Analyzer{maxStates: maxStates, cache: map[string]*machine{}}
+	return &Analyzer{maxStates: maxStates, cache: map[string]*machine{}, unis: map[string]*uniDFA{}, relations: map[relationKey]relation{}}
 }
 
 // patternSet is one language a question needs, as variable-free patterns
@@ -34,6 +42,9 @@ func NewAnalyzer(maxStates int) *Analyzer {
 type patternSet struct {
 	compile func() []glob
 	key     string
+	// plain holds the patterns when they are plain wildcard text (no
+	// policy variables), which the fast path matches without compiling.
+	plain []string
 }
 
 // questionLangs collects the languages of a question, deduplicated, with
@@ -43,20 +54,46 @@ type questionLangs struct {
 	index map[string]int
 }
 
-func newQuestionLangs() *questionLangs {
-	q := &questionLangs{index: map[string]int{}}
-	return q
-}
+func newQuestionLangs() *questionLangs { return &questionLangs{} }
+
+// questionLangsIndexed is the number of languages past which a question
+// indexes them by key; below it, comparing keys is cheaper than a map.
+const questionLangsIndexed = 8
 
 // add returns the language index of a union of patterns, adding it when
 // new. key must identify the language: the same key, the same language.
 func (q *questionLangs) add(key string, compile func() []glob) int {
-	if i, ok := q.index[key]; ok {
-		return i
+	return q.addSet(patternSet{compile: compile, key: key})
+}
+
+// addPlain adds the union of wildcard patterns without policy variables.
+func (q *questionLangs) addPlain(key string, patterns []string) int {
+	return q.addSet(patternSet{compile: func() []glob { return compileAll(patterns) }, key: key, plain: patterns})
+}
+
+func (q *questionLangs) addSet(s patternSet) int {
+	if q.index != nil {
+		if i, ok := q.index[s.key]; ok {
+			return i
+		}
+	} else {
+		for i, o := range q.sets {
+			if o.key == s.key {
+				return i + 2
+			}
+		}
 	}
 	i := len(q.sets) + 2 // 0 is the universe, 1 its exclusions
-	q.index[key] = i
-	q.sets = append(q.sets, patternSet{compile: compile, key: key})
+	q.sets = append(q.sets, s)
+	switch {
+	case q.index != nil:
+		q.index[s.key] = i
+	case len(q.sets) > questionLangsIndexed:
+		q.index = make(map[string]int, 2*len(q.sets))
+		for j, o := range q.sets {
+			q.index[o.key] = j + 2
+		}
+	}
 	return i
 }
 
@@ -65,6 +102,11 @@ func (q *questionLangs) add(key string, compile func() []glob) int {
 // a cached automaton, whatever characters the patterns hold.
 func cacheKey(kind string, parts []string) string {
 	var b strings.Builder
+	size := len(kind)
+	for _, p := range parts {
+		size += len(p) + 8
+	}
+	b.Grow(size)
 	b.WriteString(kind)
 	for _, p := range parts {
 		b.WriteString(":")

@@ -3,7 +3,6 @@ package policy
 import (
 	"math/bits"
 	"slices"
-	"strings"
 )
 
 // DefaultMaxStates caps the deterministic states a question may build.
@@ -87,18 +86,7 @@ func newMachine(n *nfa, langs []language, maxStates int) *machine {
 		accWords:  (len(langs) + 63) / 64,
 		maxStates: maxStates,
 	}
-	m.order = make([]int32, m.nClasses)
-	for i := range m.order {
-		m.order[i] = int32(i)
-	}
-	const readable = "0123456789abcdefghijklmnopqrstuvwxyz-"
-	rank := func(c int32) int {
-		if i := strings.IndexRune(readable, alpha.reps[c]); i >= 0 {
-			return i
-		}
-		return len(readable) + int(c)
-	}
-	slices.SortFunc(m.order, func(a, b int32) int { return rank(a) - rank(b) })
+	m.order = alpha.witnessOrder()
 	m.buildSuccessors(n)
 	for _, l := range langs {
 		m.final = append(m.final, m.bitset(l.finals))

@@ -15,7 +15,11 @@
 //     shortest counterexample or witness ARN. Conditions are never dropped:
 //     a result is computed as an upper bound (conditional allows count,
 //     conditional denies do not) and a lower bound (the reverse), and the
-//     verdict says CONDITIONAL when the two differ.
+//     verdict says CONDITIONAL when the two differ. Most questions are
+//     settled by an exact fast path (one statement's patterns against the
+//     universe's own automaton, and the universe's shortest words tested
+//     in witness order); the rest by the product automaton of the universe
+//     and every pattern.
 //
 // The package imports nothing else from kmsguard.
 package policy

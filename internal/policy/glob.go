@@ -125,8 +125,12 @@ func (g glob) resolve(ctx lowerContext) (glob, bool) {
 // match reports whether s matches the variable-free pattern g; fold makes
 // the comparison case-insensitive. It runs in O(len(g)*len(s)) at worst:
 // on a mismatch it only ever backtracks to the most recent '*'.
-func (g glob) match(s string, fold bool) bool {
-	rs := []rune(s)
+func (g glob) match(s string, fold bool) bool { return g.matchFold([]rune(s), fold) }
+
+// matchRunes is match on a word given as runes, case-sensitively.
+func (g glob) matchRunes(rs []rune) bool { return g.matchFold(rs, false) }
+
+func (g glob) matchFold(rs []rune, fold bool) bool {
 	gi, si := 0, 0
 	starG, starS := -1, 0
 	for si < len(rs) {
@@ -176,14 +180,22 @@ func matchPattern(pattern, s string, fold bool) bool {
 	starP, starS := -1, 0
 	for si < len(s) {
 		if pi < len(pattern) {
-			pr, psize := utf8.DecodeRuneInString(pattern[pi:])
-			sr, ssize := utf8.DecodeRuneInString(s[si:])
+			// Decoding is inline for ASCII, which is nearly every ARN and
+			// action name.
+			pr, psize := rune(pattern[pi]), 1
+			if pr >= utf8.RuneSelf {
+				pr, psize = utf8.DecodeRuneInString(pattern[pi:])
+			}
+			sr, ssize := rune(s[si]), 1
+			if sr >= utf8.RuneSelf {
+				sr, ssize = utf8.DecodeRuneInString(s[si:])
+			}
 			switch {
 			case pr == '*':
 				starP, starS = pi, si
 				pi += psize
 				continue
-			case pr == '?' || pr == sr || (fold && unicode.ToLower(pr) == unicode.ToLower(sr)):
+			case pr == '?' || pr == sr || (fold && foldEqual(pr, sr)):
 				pi += psize
 				si += ssize
 				continue
@@ -192,12 +204,32 @@ func matchPattern(pattern, s string, fold bool) bool {
 		if starP < 0 {
 			return false
 		}
-		_, size := utf8.DecodeRuneInString(s[starS:])
-		starS += size
+		if s[starS] < utf8.RuneSelf {
+			starS++
+		} else {
+			_, size := utf8.DecodeRuneInString(s[starS:])
+			starS += size
+		}
 		pi, si = starP+1, starS
 	}
 	for pi < len(pattern) && pattern[pi] == '*' {
 		pi++
 	}
 	return pi == len(pattern)
+}
+
+// foldEqual compares two runes as unicode.ToLower does, with a shortcut
+// when both are ASCII (an ASCII rune may still equal a non-ASCII one
+// lowered, such as the Kelvin sign and 'k', so the shortcut needs both).
+func foldEqual(a, b rune) bool {
+	if a < utf8.RuneSelf && b < utf8.RuneSelf {
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		return a == b
+	}
+	return unicode.ToLower(a) == unicode.ToLower(b)
 }

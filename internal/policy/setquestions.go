@@ -146,8 +146,18 @@ func (a *Analyzer) askFor(p *Policy, action string, applies func(i int) bool, u 
 		}
 	}
 
+	b := countedTerms(allows, denies)
+
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.fastAsked++
+	if f := a.newFastQuestion(u, q); f != nil {
+		if r, ok := f.answer(question, b); ok {
+			a.fastAnswers++
+			settle(&ans, r, func(w string) []Evidence { return f.covering(w, allows, denies) })
+			return ans
+		}
+	}
 	m := a.machineFor(u, q)
 	if m == nil {
 		ans.Verdict = Unknown
@@ -157,92 +167,45 @@ func (a *Analyzer) askFor(p *Policy, action string, applies func(i int) bool, u 
 	// Each bound is "some counted Allow term holds and no counted Deny
 	// term does"; compiled to bit masks over the accepted languages, one
 	// state is judged with a few word operations.
-	upperAllow, upperDeny := newTermMask(m.accWords), newTermMask(m.accWords)
-	lowerAllow, lowerDeny := newTermMask(m.accWords), newTermMask(m.accWords)
-	for _, s := range allows {
-		upperAllow.add(s.large)
-		if !s.ev.Conditional {
-			lowerAllow.add(s.small)
-		}
-	}
-	for _, s := range denies {
-		lowerDeny.add(s.large)
-		if !s.ev.Conditional {
-			upperDeny.add(s.small)
+	masks := make([]termMask, 4)
+	for i, ts := range [][]term{b.upperAllow, b.upperDeny, b.lowerAllow, b.lowerDeny} {
+		masks[i] = newTermMask(m.accWords)
+		for _, t := range ts {
+			masks[i].add(t)
 		}
 	}
 	allowed := func(d int32, upper bool) bool {
 		acc := m.acceptSet(d)
 		if upper {
-			return upperAllow.any(acc) && !upperDeny.any(acc)
+			return masks[0].any(acc) && !masks[1].any(acc)
 		}
-		return lowerAllow.any(acc) && !lowerDeny.any(acc)
+		return masks[2].any(acc) && !masks[3].any(acc)
 	}
 	inU := func(d int32) bool { return !m.accepts(d, 1) }
 
-	var upperW, lowerW, anyW *string
+	var r bounds
 	var over bool
 	if question == "all" {
 		ws, o := m.explore(
 			func(d int32) bool { return inU(d) && !allowed(d, true) },
 			func(d int32) bool { return inU(d) && !allowed(d, false) },
 			inU)
-		upperW, lowerW, anyW, over = ws[0], ws[1], ws[2], o
-		ans.UpperBound, ans.LowerBound = upperW == nil, lowerW == nil
+		r.upperW, r.lowerW, r.anyW, over = ws[0], ws[1], ws[2], o
+		r.upper, r.lower = r.upperW == nil, r.lowerW == nil
 	} else {
 		ws, o := m.explore(
 			func(d int32) bool { return inU(d) && allowed(d, true) },
 			func(d int32) bool { return inU(d) && allowed(d, false) })
-		upperW, lowerW, over = ws[0], ws[1], o
-		ans.UpperBound, ans.LowerBound = upperW != nil, lowerW != nil
+		r.upperW, r.lowerW, over = ws[0], ws[1], o
+		r.upper, r.lower = r.upperW != nil, r.lowerW != nil
 	}
 	if over {
 		ans.Verdict = Unknown
-		ans.UpperBound, ans.LowerBound = false, false
 		ans.Reason = fmt.Sprintf("the automata for this question exceed %d states", a.maxStates)
 		return ans
 	}
-	switch {
-	case ans.LowerBound:
-		ans.Verdict = Yes
-	case ans.UpperBound:
-		ans.Verdict = Conditional
-	default:
-		ans.Verdict = No
-	}
-	ans.Witness, ans.WitnessMeaning = witness(question, ans.Verdict, upperW, lowerW, anyW)
-	if ans.Witness != "" {
-		ans.WitnessStatements = covering(m, ans.Witness, allows, denies)
-	}
+	settle(&ans, r, func(w string) []Evidence { return covering(m, w, allows, denies) })
 	return ans
-}
-
-// witness picks the resource that shows the verdict.
-func witness(question string, v Verdict, upper, lower, anyWord *string) (string, string) {
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	if question == "all" {
-		switch v {
-		case No:
-			return deref(upper), "a resource that is not allowed even when every condition holds (counterexample)"
-		case Conditional:
-			return deref(lower), "a resource that is allowed only when conditions hold"
-		default:
-			return deref(anyWord), "the shortest resource, allowed like every other"
-		}
-	}
-	switch v {
-	case Yes:
-		return deref(lower), "a resource that is allowed unconditionally"
-	case Conditional:
-		return deref(upper), "a resource that is allowed when conditions hold"
-	default:
-		return "", ""
-	}
 }
 
 // covering lists the statements whose resource element (its larger
@@ -270,11 +233,11 @@ func covering(m *machine, word string, allows, denies []stmtTerms) []Evidence {
 func resourceTerms(st *Statement, q *questionLangs, variables bool) stmtTerms {
 	ev := evidenceOf(st)
 	if !st.HasResource {
-		all := q.add(cacheKey("r", []string{"*"}), func() []glob { return []glob{{{kind: globStar}}} })
+		all := q.addPlain(cacheKey("r", []string{"*"}), []string{"*"})
 		return stmtTerms{ev: ev, large: term{lang: all}, small: term{lang: all}}
 	}
 	if !variables || !slices.ContainsFunc(st.Resources, func(r string) bool { return strings.Contains(r, "${") }) {
-		lang := q.add(cacheKey("r", st.Resources), func() []glob { return compileAll(st.Resources) })
+		lang := q.addPlain(cacheKey("r", st.Resources), st.Resources)
 		t := term{lang: lang, negate: st.NotResource}
 		return stmtTerms{ev: ev, large: t, small: t}
 	}
