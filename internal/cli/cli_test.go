@@ -20,6 +20,21 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	return code, out.String(), errb.String()
 }
 
+// checkRun reports an exit code other than wantCode, and stdout or stderr
+// that lacks wantOut or wantErr.
+func checkRun(t *testing.T, code int, stdout, stderr string, wantCode int, wantOut, wantErr string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("exit code = %d, want %d (stderr %q)", code, wantCode, stderr)
+	}
+	if !strings.Contains(stdout, wantOut) {
+		t.Errorf("stdout %q does not contain %q", stdout, wantOut)
+	}
+	if !strings.Contains(stderr, wantErr) {
+		t.Errorf("stderr %q does not contain %q", stderr, wantErr)
+	}
+}
+
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // checkGolden compares got with testdata/<path>, rewriting it under -update.
@@ -64,15 +79,7 @@ func TestRootExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "", tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
-			if !strings.Contains(out, tt.wantOut) {
-				t.Errorf("stdout %q does not contain %q", out, tt.wantOut)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
-			}
+			checkRun(t, code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
 		})
 	}
 }

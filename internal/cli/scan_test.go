@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -85,15 +84,7 @@ func TestScanExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "", append([]string{"scan"}, tt.args...)...)
-			if code != tt.wantCode {
-				t.Errorf("exit code %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
-			if !strings.Contains(out, tt.wantOut) {
-				t.Errorf("stdout does not contain %q:\n%s", tt.wantOut, out)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
-			}
+			checkRun(t, code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
 		})
 	}
 }
