@@ -268,6 +268,20 @@ func randomAccount(r *rand.Rand, undetermined bool) *inventory.Account {
 	return b.a
 }
 
+// principalsOf lists the account root and every user and role: the
+// principals the property tests ask about.
+func principalsOf(acct *inventory.Account) []string {
+	iam := acct.IAM.MustGet()
+	out := []string{"arn:aws:iam::" + tAcct + ":root"}
+	for _, u := range iam.Users {
+		out = append(out, u.ARN)
+	}
+	for _, ro := range iam.Roles {
+		out = append(out, ro.ARN)
+	}
+	return out
+}
+
 // TestPropertyAgreesWithReference: for random accounts and every
 // (principal, action, key), the analysis gives "yes" exactly when the
 // reference evaluation allows the request.
@@ -277,14 +291,7 @@ func TestPropertyAgreesWithReference(t *testing.T) {
 	for trial := range 300 {
 		acct := randomAccount(r, false)
 		an := New(acct, Options{})
-		iam := acct.IAM.MustGet()
-		principals := []string{"arn:aws:iam::" + tAcct + ":root"}
-		for _, u := range iam.Users {
-			principals = append(principals, u.ARN)
-		}
-		for _, ro := range iam.Roles {
-			principals = append(principals, ro.ARN)
-		}
+		principals := principalsOf(acct)
 		for range 20 {
 			k := acct.Keys[r.IntN(len(acct.Keys))]
 			p := principals[r.IntN(len(principals))]
@@ -328,14 +335,7 @@ func TestPropertyConditionalIsSound(t *testing.T) {
 	for trial := range 300 {
 		acct := randomAccount(r, true)
 		an := New(acct, Options{})
-		iam := acct.IAM.MustGet()
-		principals := []string{"arn:aws:iam::" + tAcct + ":root"}
-		for _, u := range iam.Users {
-			principals = append(principals, u.ARN)
-		}
-		for _, ro := range iam.Roles {
-			principals = append(principals, ro.ARN)
-		}
+		principals := principalsOf(acct)
 		for range 20 {
 			k := acct.Keys[r.IntN(len(acct.Keys))]
 			p := principals[r.IntN(len(principals))]

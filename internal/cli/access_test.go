@@ -2,11 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestAccessGolden runs `kmsguard access` over the demo snapshot.
@@ -37,22 +34,7 @@ func TestAccessGolden(t *testing.T) {
 				t.Errorf("exit %d, want %d (stderr %s)", code, tt.wantCode, stderr)
 			}
 			got := fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", code, stdout, stderr)
-			golden := filepath.Join("testdata", "access", tt.name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("output mismatch (-want +got):\n%s", diff)
-			}
+			checkGolden(t, "access/"+tt.name+".golden", got)
 		})
 	}
 }

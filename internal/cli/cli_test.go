@@ -3,8 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // runCLI runs the command line in-process and returns its exit code and output.
@@ -13,6 +18,44 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	var out, errb bytes.Buffer
 	code = RunWithStdin(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// checkRun reports an exit code other than wantCode, and stdout or stderr
+// that lacks wantOut or wantErr.
+func checkRun(t *testing.T, code int, stdout, stderr string, wantCode int, wantOut, wantErr string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("exit code = %d, want %d (stderr %q)", code, wantCode, stderr)
+	}
+	if !strings.Contains(stdout, wantOut) {
+		t.Errorf("stdout %q does not contain %q", stdout, wantOut)
+	}
+	if !strings.Contains(stderr, wantErr) {
+		t.Errorf("stderr %q does not contain %q", stderr, wantErr)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// checkGolden compares got with testdata/<path>, rewriting it under -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", filepath.FromSlash(path))
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", golden, diff)
+	}
 }
 
 func TestRootExitCodes(t *testing.T) {
@@ -36,15 +79,7 @@ func TestRootExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "", tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
-			if !strings.Contains(out, tt.wantOut) {
-				t.Errorf("stdout %q does not contain %q", out, tt.wantOut)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
-			}
+			checkRun(t, code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
 		})
 	}
 }

@@ -76,15 +76,7 @@ func TestCollectCommand(t *testing.T) {
 				args[i] = strings.ReplaceAll(a, "OUT", out)
 			}
 			code, stdout, stderr := runCLI(t, "", args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, stderr)
-			}
-			if !strings.Contains(stdout, tt.wantOut) {
-				t.Errorf("stdout %q does not contain %q", stdout, tt.wantOut)
-			}
-			if !strings.Contains(stderr, tt.wantErr) {
-				t.Errorf("stderr %q does not contain %q", stderr, tt.wantErr)
-			}
+			checkRun(t, code, stdout, stderr, tt.wantCode, tt.wantOut, tt.wantErr)
 			if tt.wantFile != "" {
 				data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(tt.wantFile)))
 				if err != nil {

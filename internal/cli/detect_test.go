@@ -156,7 +156,7 @@ func TestDetectFormatsGolden(t *testing.T) {
 					t.Errorf("summary lacks %q:\n%s", want, errOut)
 				}
 			}
-			checkGoldenFile(t, filepath.Join("testdata", "detect", format+".golden"), []byte(out))
+			checkGolden(t, "detect/"+format+".golden", out)
 			switch format {
 			case "json":
 				if diff := cmp.Diff(allAlerts, jsonAlerts(t, out)); diff != "" {
@@ -190,22 +190,6 @@ func loadOCSFSchema(t *testing.T) *ocsfschema.Schema {
 		t.Fatalf("load OCSF schema: %v", err)
 	}
 	return s
-}
-
-func checkGoldenFile(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
 }
 
 func TestDetectRuns(t *testing.T) {

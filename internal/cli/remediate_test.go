@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -123,19 +122,7 @@ func TestRemediatePlanGolden(t *testing.T) {
 			if strings.HasSuffix(tt.golden, ".json") && !json.Valid([]byte(stdout)) {
 				t.Errorf("output is not JSON")
 			}
-			path := filepath.Join("testdata", "remediate", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestRemediatePlanGolden -update)", err)
-			}
-			if diff := cmp.Diff(string(want), stdout); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tt.golden, diff)
-			}
+			checkGolden(t, "remediate/"+tt.golden, stdout)
 		})
 	}
 }

@@ -4,10 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 const (
@@ -15,28 +12,6 @@ const (
 	demoConfig   = "../../examples/kmsguard.yaml"
 	demoNow      = "2026-11-20T09:30:00Z" // demogen.DemoTime()
 )
-
-// checkGolden compares got with testdata/<dir>/<name>.golden, rewriting it
-// under -update.
-func checkGolden(t *testing.T, dir, name, got string) {
-	t.Helper()
-	golden := filepath.Join("testdata", dir, name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", golden, diff)
-	}
-}
 
 // TestScanDemoGolden scans the demo snapshot in every format. The demo has
 // FAILs at high and above, so the exit code is 1.
@@ -61,7 +36,7 @@ func TestScanDemoGolden(t *testing.T) {
 			if code != ExitFindings {
 				t.Errorf("exit code %d, want %d (stderr %q)", code, ExitFindings, errOut)
 			}
-			checkGolden(t, "scan", tt.name, out)
+			checkGolden(t, "scan/"+tt.name+".golden", out)
 		})
 	}
 }
@@ -109,15 +84,7 @@ func TestScanExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "", append([]string{"scan"}, tt.args...)...)
-			if code != tt.wantCode {
-				t.Errorf("exit code %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
-			if !strings.Contains(out, tt.wantOut) {
-				t.Errorf("stdout does not contain %q:\n%s", tt.wantOut, out)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
-			}
+			checkRun(t, code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
 		})
 	}
 }
@@ -168,7 +135,7 @@ func TestControlsCommand(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d (stderr %q)", code, tt.wantCode, errOut)
 			}
-			checkGolden(t, "controls", tt.name, out+errOut)
+			checkGolden(t, "controls/"+tt.name+".golden", out+errOut)
 		})
 	}
 }

@@ -62,7 +62,7 @@ func serviceGrantReason(g inventory.Grant) string {
 
 // principalAccount returns the account id in a principal ARN ("" if none).
 func principalAccount(p string) string {
-	if len(p) == 12 && strings.Trim(p, "0123456789") == "" {
+	if isAccountID(p) {
 		return p
 	}
 	parts := strings.SplitN(p, ":", 6)

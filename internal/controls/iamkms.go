@@ -149,10 +149,9 @@ func iamkmsDisableRotation() actionSpec {
 // keyApplies returns a finding for keys the IAM-KMS controls do not
 // evaluate (AWS-managed keys, unknown metadata), or nil.
 func keyApplies(k *inventory.Key, externalOnly bool) *Finding {
-	md, rerr := k.Metadata.Get()
-	if rerr != nil {
-		f := Unknown(k.ARN, k.Region, "key metadata (DescribeKey)", rerr)
-		return &f
+	md, unknown := keyMetadata(k)
+	if unknown != nil {
+		return unknown
 	}
 	if md.Manager == inventory.ManagerAWS {
 		f := NotApplicable(k.ARN, k.Region, "AWS-managed key: its key policy is AWS's and cannot be changed")

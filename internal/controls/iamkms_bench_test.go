@@ -1,4 +1,4 @@
-package controls
+package controls_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kmsguard/kmsguard/internal/config"
+	"github.com/kmsguard/kmsguard/internal/controls"
 	"github.com/kmsguard/kmsguard/internal/inventory"
 	"github.com/kmsguard/kmsguard/internal/inventory/demogen"
 )
@@ -31,7 +32,7 @@ func BenchmarkIAMKMSControlsLarge(b *testing.B) {
 		b.Fatal(err)
 	}
 	var ids []string
-	for _, c := range Catalogue() {
+	for _, c := range controls.Catalogue() {
 		if c.Mappings.Guardrails != nil && c.ID >= "IAM-KMS-2" && c.ID <= "IAM-KMS-8" {
 			ids = append(ids, c.ID)
 		}
@@ -41,18 +42,18 @@ func BenchmarkIAMKMSControlsLarge(b *testing.B) {
 	fails := 0
 	for b.Loop() {
 		// One catalogue shares one analysis between its IAM-KMS controls.
-		var cat []Control
-		for _, c := range Catalogue() {
+		var cat []controls.Control
+		for _, c := range controls.Catalogue() {
 			for _, id := range ids {
 				if c.ID == id {
 					cat = append(cat, c)
 				}
 			}
 		}
-		res := Run(CheckContext{Now: demogen.DemoTime(), Config: cfg}, cat, accts)
+		res := controls.Run(controls.CheckContext{Now: demogen.DemoTime(), Config: cfg}, cat, accts)
 		fails = 0
 		for _, f := range res.Findings {
-			if f.Status == StatusFail {
+			if f.Status == controls.StatusFail {
 				fails++
 			}
 		}

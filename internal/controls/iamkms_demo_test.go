@@ -1,15 +1,12 @@
 package controls
 
 import (
-	"context"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/kmsguard/kmsguard/internal/config"
-	"github.com/kmsguard/kmsguard/internal/inventory"
 	"github.com/kmsguard/kmsguard/internal/inventory/demogen"
 )
 
@@ -21,14 +18,7 @@ var iamkmsIDs = []string{"IAM-KMS-2", "IAM-KMS-3", "IAM-KMS-4", "IAM-KMS-5", "IA
 // IAM-KMS-8, run with examples/kmsguard.yaml (KeyAdministrators and AppRole
 // allowlisted, KeyAdminBreakGlass break-glass).
 func TestDemoIAMKMSFindings(t *testing.T) {
-	m := fstest.MapFS{}
-	for name, data := range demogen.Demo() {
-		m[name] = &fstest.MapFile{Data: data}
-	}
-	accts, problems, err := inventory.Load(context.Background(), m, inventory.LoadOptions{})
-	if err != nil || len(problems) > 0 {
-		t.Fatalf("load: %v %v", err, problems)
-	}
+	accts := loadDemo(t)
 	cfg, err := config.Load(filepath.Join("..", "..", "examples", "kmsguard.yaml"))
 	if err != nil {
 		t.Fatal(err)

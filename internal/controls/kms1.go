@@ -57,11 +57,7 @@ func kms1CustomerPolicies() Control {
 			{Name: "excludePermissionBoundaryPolicy", Default: "true", Description: "skip policies used only as permissions boundaries"},
 		},
 		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
-			patterns := cc.Config.Parameters.KMS1.BlockedActionsPatterns
-			partition, a := partitionOf(acct), analyzerOf(cc)
-			return managedPolicyFindings(cc, acct, func(p *policy.Policy) blockedVerdict {
-				return askAllKeys(a, p, patterns, partition, acct.ID)
-			})
+			return managedPolicyFindings(cc, acct, askingAllKeys(cc, acct, cc.Config.Parameters.KMS1.BlockedActionsPatterns))
 		},
 	}
 }
@@ -104,13 +100,16 @@ func kms2InlinePolicies() Control {
 			{Name: "blockedActionsPatterns", Default: "[kms:Decrypt, kms:ReEncryptFrom]", Description: "KMS actions (wildcards allowed) that must not be allowed on all keys"},
 		},
 		Check: func(cc CheckContext, acct *inventory.Account) []Finding {
-			patterns := cc.Config.Parameters.KMS2.BlockedActionsPatterns
-			partition, a := partitionOf(acct), analyzerOf(cc)
-			return inlinePolicyFindings(acct, func(p *policy.Policy) blockedVerdict {
-				return askAllKeys(a, p, patterns, partition, acct.ID)
-			})
+			return inlinePolicyFindings(acct, askingAllKeys(cc, acct, cc.Config.Parameters.KMS2.BlockedActionsPatterns))
 		},
 	}
+}
+
+// askingAllKeys asks of each policy whether it allows the patterns on every
+// KMS key (KMS.1 and KMS.2).
+func askingAllKeys(cc CheckContext, acct *inventory.Account, patterns []string) askPolicy {
+	partition, a := partitionOf(acct), analyzerOf(cc)
+	return func(p *policy.Policy) blockedVerdict { return askAllKeys(a, p, patterns, partition, acct.ID) }
 }
 
 func iamOutsideTrusted() Control {

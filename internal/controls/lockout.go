@@ -57,16 +57,9 @@ func checkLockout(cc CheckContext, acct *inventory.Account) []Finding {
 	iam, iamErr := acct.IAM.Get()
 	known := iamIndex(iam)
 	return parallelFindings(acct.Keys, func(k *inventory.Key) []Finding {
-		md, unknown := keyMetadata(k)
-		if unknown != nil {
-			return []Finding{*unknown}
-		}
-		if md.Manager == inventory.ManagerAWS {
-			return []Finding{NotApplicable(k.ARN, k.Region, "AWS-managed key: AWS owns its key policy")}
-		}
-		p, unknown := keyPolicy(k, partition)
-		if unknown != nil {
-			return []Finding{*unknown}
+		p, instead := customerKeyPolicy(k, partition)
+		if instead != nil {
+			return []Finding{*instead}
 		}
 		var unverified, missing []string
 		for _, cand := range lockoutCandidates(p, root, cc.Config) {

@@ -101,6 +101,21 @@ func keyPolicy(k *inventory.Key, partition string) (*policy.Policy, *Finding) {
 	return p, nil
 }
 
+// customerKeyPolicy parses the policy of a customer-managed key. For an
+// AWS-managed key (AWS owns its policy), or a key whose metadata or policy
+// is unknown, it returns that key's finding instead.
+func customerKeyPolicy(k *inventory.Key, partition string) (*policy.Policy, *Finding) {
+	md, unknown := keyMetadata(k)
+	if unknown != nil {
+		return nil, unknown
+	}
+	if md.Manager == inventory.ManagerAWS {
+		f := NotApplicable(k.ARN, k.Region, "AWS-managed key: AWS owns its key policy")
+		return nil, &f
+	}
+	return keyPolicy(k, partition)
+}
+
 // editKeyPolicyCLI is the remediation of every control fixed by editing the
 // key policy: download it, edit the statements the finding names, put it back.
 func editKeyPolicyCLI() []string {

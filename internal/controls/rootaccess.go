@@ -60,16 +60,9 @@ func checkRootAccess(_ CheckContext, acct *inventory.Account) []Finding {
 	partition := partitionOf(acct)
 	root := policy.RequestPrincipal{ID: rootARN(partition, acct.ID), Account: acct.ID}
 	return parallelFindings(acct.Keys, func(k *inventory.Key) []Finding {
-		md, unknown := keyMetadata(k)
-		if unknown != nil {
-			return []Finding{*unknown}
-		}
-		if md.Manager == inventory.ManagerAWS {
-			return []Finding{NotApplicable(k.ARN, k.Region, "AWS-managed key: AWS owns its key policy")}
-		}
-		p, unknown := keyPolicy(k, partition)
-		if unknown != nil {
-			return []Finding{*unknown}
+		p, instead := customerKeyPolicy(k, partition)
+		if instead != nil {
+			return []Finding{*instead}
 		}
 		// Only unconditional Allow statements count: the root must get in
 		// whatever the request context.

@@ -70,9 +70,10 @@ func TestValidateConfig(t *testing.T) {
 	}
 }
 
-// TestDemoFindings pins what docs/demo-snapshot.md promises for the controls
-// implemented here, by alias (region/alias) in the demo snapshot.
-func TestDemoFindings(t *testing.T) {
+// loadDemo loads the demo snapshot demogen generates, failing on any
+// problem.
+func loadDemo(t *testing.T) []*inventory.Account {
+	t.Helper()
 	m := fstest.MapFS{}
 	for name, data := range demogen.Demo() {
 		m[name] = &fstest.MapFile{Data: data}
@@ -81,6 +82,13 @@ func TestDemoFindings(t *testing.T) {
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("load: %v %v", err, problems)
 	}
+	return accts
+}
+
+// TestDemoFindings pins what docs/demo-snapshot.md promises for the controls
+// implemented here, by alias (region/alias) in the demo snapshot.
+func TestDemoFindings(t *testing.T) {
+	accts := loadDemo(t)
 	aliasOf := map[string]string{}
 	for _, k := range accts[0].Keys {
 		names := k.Aliases.MustGet()

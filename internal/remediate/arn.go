@@ -17,7 +17,7 @@ func isKeyARN(s string) bool { _, ok := parseKeyARN(s); return ok }
 
 // accountOf returns the account id of a principal ARN or a bare id, or "".
 func accountOf(p string) string {
-	if len(p) == 12 && strings.Trim(p, "0123456789") == "" {
+	if isAccountID(p) {
 		return p
 	}
 	parts := strings.SplitN(p, ":", 6)

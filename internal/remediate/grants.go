@@ -32,12 +32,7 @@ func serviceGrant(p string) bool {
 	return strings.HasPrefix(p, "arn:") && strings.Contains(p, ":sts::") && strings.Contains(p, ":assumed-role/aws:")
 }
 
-func planGrants(ctx context.Context, c KMS, a *Action, opts Options) {
-	info, err := c.DescribeKey(ctx, a.KeyARN)
-	if err != nil {
-		a.Status, a.Reason = StatusRefused, "cannot read the key (DescribeKey): "+err.Error()
-		return
-	}
+func planGrants(ctx context.Context, c KMS, a *Action, info KeyInfo, opts Options) {
 	if info.Manager == "AWS" {
 		a.Status, a.Reason = StatusRefused, "AWS-managed key: its grants belong to AWS services"
 		return

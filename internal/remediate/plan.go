@@ -159,21 +159,18 @@ func enabledEarlier(actions []Action, key string) bool {
 	})
 }
 
+// planAction reads the key (every automatic kind needs its metadata) and
+// plans the action's calls.
 func planAction(ctx context.Context, c KMS, a *Action, opts Options, willBeEnabled bool) {
+	info, err := c.DescribeKey(ctx, a.KeyARN)
+	if err != nil {
+		a.Status, a.Reason = StatusRefused, "cannot read the key (DescribeKey): "+err.Error()
+		return
+	}
 	switch a.Kind {
 	case KindCancelDeletion, KindEnableKey:
-		info, err := c.DescribeKey(ctx, a.KeyARN)
-		if err != nil {
-			a.Status, a.Reason = StatusRefused, "cannot read the key (DescribeKey): "+err.Error()
-			return
-		}
 		a.Calls, a.Status, a.Reason = stateCalls(a.Kind, a.KeyARN, info.State, opts.KeepDisabled)
 	case KindEnableRotation:
-		info, err := c.DescribeKey(ctx, a.KeyARN)
-		if err != nil {
-			a.Status, a.Reason = StatusRefused, "cannot read the key (DescribeKey): "+err.Error()
-			return
-		}
 		if why := rotationUnsupported(info, willBeEnabled); why != "" {
 			a.Status, a.Reason = StatusRefused, why
 			return
@@ -191,9 +188,9 @@ func planAction(ctx context.Context, c KMS, a *Action, opts Options, willBeEnabl
 		a.Calls = []Call{{Operation: "EnableKeyRotation", KeyID: a.KeyARN, RotationPeriodInDays: days}}
 		a.Status, a.Reason = StatusPlanned, fmt.Sprintf("enable automatic rotation every %d days", days)
 	case KindRevokeGrants:
-		planGrants(ctx, c, a, opts)
+		planGrants(ctx, c, a, info, opts)
 	case KindKeyPolicy:
-		planPolicy(ctx, c, a, opts)
+		planPolicy(ctx, c, a, info, opts)
 	}
 }
 

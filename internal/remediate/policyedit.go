@@ -13,13 +13,8 @@ import (
 // planPolicy reads the live key policy, applies the action's edits and
 // checks the result: it must change something and must leave a principal
 // able to manage the key.
-func planPolicy(ctx context.Context, c KMS, a *Action, opts Options) {
+func planPolicy(ctx context.Context, c KMS, a *Action, info KeyInfo, opts Options) {
 	arn, _ := parseKeyARN(a.KeyARN)
-	info, err := c.DescribeKey(ctx, a.KeyARN)
-	if err != nil {
-		a.Status, a.Reason = StatusRefused, "cannot read the key (DescribeKey): "+err.Error()
-		return
-	}
 	if info.Manager == "AWS" {
 		a.Status, a.Reason = StatusRefused, "AWS-managed key: AWS owns its key policy, which cannot be changed"
 		return

@@ -34,7 +34,7 @@ func Collect(ctx context.Context, o Options, sink Sink) (Summary, error) {
 		return Summary{}, err
 	}
 	o = o.withDefaults()
-	cfg, err := loadConfig(ctx, o)
+	cfg, err := LoadAWSConfig(ctx, o.Profile, o.Region, o.MaxAttempts, o.ConfigOptions...)
 	if err != nil {
 		return Summary{}, err
 	}

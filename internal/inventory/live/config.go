@@ -117,26 +117,30 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// loadConfig resolves credentials and settings exactly as the AWS CLI
+// LoadAWSConfig resolves credentials and settings exactly as the AWS CLI
 // does (environment, profile, SSO, web identity, instance and container
-// roles), with the adaptive retry mode.
-func loadConfig(ctx context.Context, o Options) (aws.Config, error) {
+// roles), with the adaptive retry mode making up to maxAttempts attempts
+// per call. An empty profile or region leaves the SDK's default; extra
+// options are applied last (tests point the SDK at a local endpoint).
+// Remediation loads its configuration here too, so that it reaches AWS
+// as collect does.
+func LoadAWSConfig(ctx context.Context, profile, region string, maxAttempts int, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
 				ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
-					so.MaxAttempts = o.MaxAttempts
+					so.MaxAttempts = maxAttempts
 				})
 			})
 		}),
 	}
-	if o.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
-	if o.Region != "" {
-		opts = append(opts, config.WithRegion(o.Region))
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
 	}
-	opts = append(opts, o.ConfigOptions...)
+	opts = append(opts, extra...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)

@@ -54,40 +54,41 @@ type recorder struct {
 
 // write stores v as <name>.json.
 func (r *recorder) write(name string, v any) {
-	data, err := clijson.Marshal(v)
-	if err == nil {
-		err = r.sink.WriteFile(name+".json", data)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("write %s.json: %w", name, err))
-		return
-	}
-	r.sum.Files++
+	r.store(name+".json", v)
 }
 
 // fail stores the failure of the call that would have produced <name>.json
 // as <name>.error.json. soft failures become notes, not failures.
 func (r *recorder) fail(name string, callErr error, soft bool) {
 	code, msg := errorCode(callErr)
-	data, err := clijson.Marshal(errorFile{Code: code, Message: msg})
+	if !r.store(name+".error.json", errorFile{Code: code, Message: msg}) {
+		return
+	}
+	f := Failure{File: name + ".error.json", Code: code, Message: msg}
+	r.count(func(s *Summary) {
+		if soft {
+			s.Notes = append(s.Notes, f)
+		} else {
+			s.Failures = append(s.Failures, f)
+		}
+	})
+}
+
+// store writes v as file and counts it, or keeps the write error for
+// Collect to return.
+func (r *recorder) store(file string, v any) bool {
+	data, err := clijson.Marshal(v)
 	if err == nil {
-		err = r.sink.WriteFile(name+".error.json", data)
+		err = r.sink.WriteFile(file, data)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("write %s.error.json: %w", name, err))
-		return
+		r.errs = append(r.errs, fmt.Errorf("write %s: %w", file, err))
+		return false
 	}
 	r.sum.Files++
-	f := Failure{File: name + ".error.json", Code: code, Message: msg}
-	if soft {
-		r.sum.Notes = append(r.sum.Notes, f)
-	} else {
-		r.sum.Failures = append(r.sum.Failures, f)
-	}
+	return true
 }
 
 func (r *recorder) count(fn func(*Summary)) {

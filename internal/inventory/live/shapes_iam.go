@@ -126,26 +126,12 @@ type roleLastUsed struct {
 	Region       *string            `json:"Region,omitzero"`
 }
 
-func fromPolicyDetails(in []iamtypes.PolicyDetail) []policyDetail {
-	if in == nil {
-		return nil
-	}
-	out := make([]policyDetail, 0, len(in))
-	for _, p := range in {
-		out = append(out, policyDetail{PolicyName: p.PolicyName, PolicyDocument: clijson.DecodePolicyDocument(p.PolicyDocument)})
-	}
-	return out
+func fromPolicyDetail(p iamtypes.PolicyDetail) policyDetail {
+	return policyDetail{PolicyName: p.PolicyName, PolicyDocument: clijson.DecodePolicyDocument(p.PolicyDocument)}
 }
 
-func fromAttached(in []iamtypes.AttachedPolicy) []attachedPolicy {
-	if in == nil {
-		return nil
-	}
-	out := make([]attachedPolicy, 0, len(in))
-	for _, p := range in {
-		out = append(out, attachedPolicy{PolicyName: p.PolicyName, PolicyArn: p.PolicyArn})
-	}
-	return out
+func fromAttached(p iamtypes.AttachedPolicy) attachedPolicy {
+	return attachedPolicy{PolicyName: p.PolicyName, PolicyArn: p.PolicyArn}
 }
 
 func fromBoundary(b *iamtypes.AttachedPermissionsBoundary) *attachedPermissionsBoundary {
@@ -156,14 +142,7 @@ func fromBoundary(b *iamtypes.AttachedPermissionsBoundary) *attachedPermissionsB
 }
 
 func fromTags(in []iamtypes.Tag) []iamTag {
-	if in == nil {
-		return nil
-	}
-	out := make([]iamTag, 0, len(in))
-	for _, t := range in {
-		out = append(out, iamTag{Key: t.Key, Value: t.Value})
-	}
-	return out
+	return convert(in, func(t iamtypes.Tag) iamTag { return iamTag{Key: t.Key, Value: t.Value} })
 }
 
 func fromLastUsed(r *iamtypes.RoleLastUsed) *roleLastUsed {
@@ -176,8 +155,8 @@ func fromLastUsed(r *iamtypes.RoleLastUsed) *roleLastUsed {
 func fromUser(u iamtypes.UserDetail) userDetail {
 	return userDetail{
 		Path: u.Path, UserName: u.UserName, UserId: u.UserId, Arn: u.Arn, CreateDate: ts(u.CreateDate),
-		UserPolicyList: fromPolicyDetails(u.UserPolicyList), GroupList: u.GroupList,
-		AttachedManagedPolicies: fromAttached(u.AttachedManagedPolicies),
+		UserPolicyList: convert(u.UserPolicyList, fromPolicyDetail), GroupList: u.GroupList,
+		AttachedManagedPolicies: convert(u.AttachedManagedPolicies, fromAttached),
 		PermissionsBoundary:     fromBoundary(u.PermissionsBoundary), Tags: fromTags(u.Tags),
 	}
 }
@@ -185,58 +164,53 @@ func fromUser(u iamtypes.UserDetail) userDetail {
 func fromGroup(g iamtypes.GroupDetail) groupDetail {
 	return groupDetail{
 		Path: g.Path, GroupName: g.GroupName, GroupId: g.GroupId, Arn: g.Arn, CreateDate: ts(g.CreateDate),
-		GroupPolicyList:         fromPolicyDetails(g.GroupPolicyList),
-		AttachedManagedPolicies: fromAttached(g.AttachedManagedPolicies),
+		GroupPolicyList:         convert(g.GroupPolicyList, fromPolicyDetail),
+		AttachedManagedPolicies: convert(g.AttachedManagedPolicies, fromAttached),
 	}
 }
 
 func fromRoleDetail(r iamtypes.RoleDetail) roleDetail {
-	out := roleDetail{
+	return roleDetail{
 		Path: r.Path, RoleName: r.RoleName, RoleId: r.RoleId, Arn: r.Arn, CreateDate: ts(r.CreateDate),
 		AssumeRolePolicyDocument: clijson.DecodePolicyDocument(r.AssumeRolePolicyDocument),
-		RolePolicyList:           fromPolicyDetails(r.RolePolicyList),
-		AttachedManagedPolicies:  fromAttached(r.AttachedManagedPolicies),
+		InstanceProfileList:      convert(r.InstanceProfileList, fromInstanceProfile),
+		RolePolicyList:           convert(r.RolePolicyList, fromPolicyDetail),
+		AttachedManagedPolicies:  convert(r.AttachedManagedPolicies, fromAttached),
 		PermissionsBoundary:      fromBoundary(r.PermissionsBoundary), Tags: fromTags(r.Tags),
 		RoleLastUsed: fromLastUsed(r.RoleLastUsed),
 	}
-	if r.InstanceProfileList != nil {
-		out.InstanceProfileList = make([]instanceProfile, 0, len(r.InstanceProfileList))
+}
+
+func fromInstanceProfile(ip iamtypes.InstanceProfile) instanceProfile {
+	p := instanceProfile{
+		Path: ip.Path, InstanceProfileName: ip.InstanceProfileName, InstanceProfileId: ip.InstanceProfileId,
+		Arn: ip.Arn, CreateDate: ts(ip.CreateDate), Roles: make([]iamRole, 0, len(ip.Roles)), Tags: fromTags(ip.Tags),
 	}
-	for _, ip := range r.InstanceProfileList {
-		p := instanceProfile{
-			Path: ip.Path, InstanceProfileName: ip.InstanceProfileName, InstanceProfileId: ip.InstanceProfileId,
-			Arn: ip.Arn, CreateDate: ts(ip.CreateDate), Roles: make([]iamRole, 0, len(ip.Roles)), Tags: fromTags(ip.Tags),
-		}
-		for _, role := range ip.Roles {
-			p.Roles = append(p.Roles, iamRole{
-				Path: role.Path, RoleName: role.RoleName, RoleId: role.RoleId, Arn: role.Arn,
-				CreateDate:               ts(role.CreateDate),
-				AssumeRolePolicyDocument: clijson.DecodePolicyDocument(role.AssumeRolePolicyDocument),
-				Description:              role.Description, MaxSessionDuration: role.MaxSessionDuration,
-				PermissionsBoundary: fromBoundary(role.PermissionsBoundary), Tags: fromTags(role.Tags),
-				RoleLastUsed: fromLastUsed(role.RoleLastUsed),
-			})
-		}
-		out.InstanceProfileList = append(out.InstanceProfileList, p)
+	// Roles is required in the shape: the CLI prints [] even when the SDK has nil.
+	for _, role := range ip.Roles {
+		p.Roles = append(p.Roles, iamRole{
+			Path: role.Path, RoleName: role.RoleName, RoleId: role.RoleId, Arn: role.Arn,
+			CreateDate:               ts(role.CreateDate),
+			AssumeRolePolicyDocument: clijson.DecodePolicyDocument(role.AssumeRolePolicyDocument),
+			Description:              role.Description, MaxSessionDuration: role.MaxSessionDuration,
+			PermissionsBoundary: fromBoundary(role.PermissionsBoundary), Tags: fromTags(role.Tags),
+			RoleLastUsed: fromLastUsed(role.RoleLastUsed),
+		})
 	}
-	return out
+	return p
 }
 
 func fromManagedPolicy(p iamtypes.ManagedPolicyDetail) managedPolicyDetail {
-	out := managedPolicyDetail{
+	return managedPolicyDetail{
 		PolicyName: p.PolicyName, PolicyId: p.PolicyId, Arn: p.Arn, Path: p.Path,
 		DefaultVersionId: p.DefaultVersionId, AttachmentCount: p.AttachmentCount,
 		PermissionsBoundaryUsageCount: p.PermissionsBoundaryUsageCount, IsAttachable: p.IsAttachable,
 		Description: p.Description, CreateDate: ts(p.CreateDate), UpdateDate: ts(p.UpdateDate),
+		PolicyVersionList: convert(p.PolicyVersionList, func(v iamtypes.PolicyVersion) policyVersion {
+			return policyVersion{
+				Document: clijson.DecodePolicyDocument(v.Document), VersionId: v.VersionId,
+				IsDefaultVersion: v.IsDefaultVersion, CreateDate: ts(v.CreateDate),
+			}
+		}),
 	}
-	if p.PolicyVersionList != nil {
-		out.PolicyVersionList = make([]policyVersion, 0, len(p.PolicyVersionList))
-	}
-	for _, v := range p.PolicyVersionList {
-		out.PolicyVersionList = append(out.PolicyVersionList, policyVersion{
-			Document: clijson.DecodePolicyDocument(v.Document), VersionId: v.VersionId,
-			IsDefaultVersion: v.IsDefaultVersion, CreateDate: ts(v.CreateDate),
-		})
-	}
-	return out
 }

@@ -128,14 +128,7 @@ type kmsTag struct {
 }
 
 func strs[T ~string](in []T) []string {
-	if in == nil {
-		return nil
-	}
-	out := make([]string, len(in))
-	for i, v := range in {
-		out[i] = string(v)
-	}
-	return out
+	return convert(in, func(v T) string { return string(v) })
 }
 
 func fromDescribeKey(out *kms.DescribeKeyOutput) describeKeyOutput {
@@ -166,12 +159,9 @@ func fromDescribeKey(out *kms.DescribeKeyOutput) describeKeyOutput {
 		if c.PrimaryKey != nil {
 			mc.PrimaryKey = &multiRegionKey{Arn: c.PrimaryKey.Arn, Region: c.PrimaryKey.Region}
 		}
-		if c.ReplicaKeys != nil {
-			mc.ReplicaKeys = make([]multiRegionKey, 0, len(c.ReplicaKeys))
-		}
-		for _, r := range c.ReplicaKeys {
-			mc.ReplicaKeys = append(mc.ReplicaKeys, multiRegionKey{Arn: r.Arn, Region: r.Region})
-		}
+		mc.ReplicaKeys = convert(c.ReplicaKeys, func(r kmstypes.MultiRegionKey) multiRegionKey {
+			return multiRegionKey{Arn: r.Arn, Region: r.Region}
+		})
 		km.MultiRegionConfiguration = mc
 	}
 	if x := m.XksKeyConfiguration; x != nil {

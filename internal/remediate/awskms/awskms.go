@@ -1,7 +1,8 @@
 // Package awskms connects remediate to AWS KMS through the AWS SDK for Go v2.
 // It is the only remediation code that imports the SDK: credentials and
-// settings are resolved as the AWS CLI (and kmsguard collect) resolve them,
-// with the adaptive retry mode, and one client is made per region.
+// settings are resolved by kmsguard collect's live.LoadAWSConfig (as the AWS
+// CLI resolves them, with the adaptive retry mode), and one client is made
+// per region.
 package awskms
 
 import (
@@ -10,10 +11,10 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/kmsguard/kmsguard/internal/inventory/live"
 	"github.com/kmsguard/kmsguard/internal/remediate"
 )
 
@@ -34,23 +35,9 @@ func NewClients(ctx context.Context, o Options) (remediate.Clients, error) {
 	if attempts <= 0 {
 		attempts = 5
 	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
-				ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = attempts })
-			})
-		}),
-	}
-	if o.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
-	}
-	if o.Region != "" {
-		opts = append(opts, config.WithRegion(o.Region))
-	}
-	opts = append(opts, o.ConfigOptions...)
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := live.LoadAWSConfig(ctx, o.Profile, o.Region, attempts, o.ConfigOptions...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
 	var mu sync.Mutex
 	cache := map[string]remediate.KMS{}

@@ -3,6 +3,7 @@ package awsfake
 import (
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // serveIAM answers GetAccountAuthorizationDetails, paginating over all
@@ -26,26 +27,16 @@ func (s *Server) serveIAM(w http.ResponseWriter, c call) {
 		writeQueryError(w, "iam", http.StatusBadRequest, "InvalidInput", err.Error())
 		return
 	}
-	in := func(i int) bool { return i >= start && i < end }
 	arn := "arn:aws:iam::" + c.account.ID + ":"
 	var d xmlDoc
 	d.text("IsTruncated", strconv.FormatBool(next != ""))
 	if next != "" {
 		d.text("Marker", next)
 	}
-	var users []User
-	for i, u := range m.Users {
-		if in(i) {
-			users = append(users, u)
-		}
-	}
+	users := inPage(m.Users, 0, start, end)
 	d.list("UserDetailList", len(users), func(i int) {
 		u := users[i]
-		d.text("Path", "/")
-		d.text("UserName", u.Name)
-		d.text("UserId", "AIDAFAKE"+u.Name)
-		d.text("Arn", arn+"user/"+u.Name)
-		d.time("CreateDate", u.Created)
+		entityHead(&d, "User", "AIDAFAKE", arn+"user/", u.Name, u.Created)
 		if len(u.Inline) > 0 {
 			inline(&d, "UserPolicyList", u.Inline)
 		}
@@ -54,36 +45,18 @@ func (s *Server) serveIAM(w http.ResponseWriter, c call) {
 		d.list("Tags", 0, nil)
 	})
 	base := len(m.Users)
-	var groups []Group
-	for i, g := range m.Groups {
-		if in(base + i) {
-			groups = append(groups, g)
-		}
-	}
+	groups := inPage(m.Groups, base, start, end)
 	d.list("GroupDetailList", len(groups), func(i int) {
 		g := groups[i]
-		d.text("Path", "/")
-		d.text("GroupName", g.Name)
-		d.text("GroupId", "AGPAFAKE"+g.Name)
-		d.text("Arn", arn+"group/"+g.Name)
-		d.time("CreateDate", g.Created)
+		entityHead(&d, "Group", "AGPAFAKE", arn+"group/", g.Name, g.Created)
 		inline(&d, "GroupPolicyList", g.Inline)
 		attached(&d, g.Attached)
 	})
 	base += len(m.Groups)
-	var roles []Role
-	for i, r := range m.Roles {
-		if in(base + i) {
-			roles = append(roles, r)
-		}
-	}
+	roles := inPage(m.Roles, base, start, end)
 	d.list("RoleDetailList", len(roles), func(i int) {
 		r := roles[i]
-		d.text("Path", "/")
-		d.text("RoleName", r.Name)
-		d.text("RoleId", "AROAFAKE"+r.Name)
-		d.text("Arn", arn+"role/"+r.Name)
-		d.time("CreateDate", r.Created)
+		entityHead(&d, "Role", "AROAFAKE", arn+"role/", r.Name, r.Created)
 		d.text("AssumeRolePolicyDocument", encodeDocument(r.Trust))
 		d.list("InstanceProfileList", 0, nil)
 		inline(&d, "RolePolicyList", r.Inline)
@@ -93,12 +66,7 @@ func (s *Server) serveIAM(w http.ResponseWriter, c call) {
 		d.close("RoleLastUsed")
 	})
 	base += len(m.Roles)
-	var policies []ManagedPolicy
-	for i, p := range m.Policies {
-		if in(base + i) {
-			policies = append(policies, p)
-		}
-	}
+	policies := inPage(m.Policies, base, start, end)
 	d.list("Policies", len(policies), func(i int) {
 		p := policies[i]
 		d.text("PolicyName", p.Name)
@@ -119,6 +87,21 @@ func (s *Server) serveIAM(w http.ResponseWriter, c call) {
 		})
 	})
 	writeQuery(w, "iam", action, d.b.String())
+}
+
+// inPage returns the items, which stand from position base in the list of
+// all entities, that fall inside the page [start, end).
+func inPage[T any](items []T, base, start, end int) []T {
+	return items[min(max(start-base, 0), len(items)):min(max(end-base, 0), len(items))]
+}
+
+// entityHead writes the members a user, group and role detail all start with.
+func entityHead(d *xmlDoc, kind, idPrefix, arnPrefix, name string, created time.Time) {
+	d.text("Path", "/")
+	d.text(kind+"Name", name)
+	d.text(kind+"Id", idPrefix+name)
+	d.text("Arn", arnPrefix+name)
+	d.time("CreateDate", created)
 }
 
 func inline(d *xmlDoc, name string, policies []InlinePolicy) {

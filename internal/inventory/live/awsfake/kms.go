@@ -74,24 +74,11 @@ func (s *Server) serveKMS(w http.ResponseWriter, c call) {
 	}
 	switch c.target {
 	case "ListKeys":
-		start, end, next, err := s.page(len(region.Keys), req.Marker, req.Limit)
-		if err != nil {
-			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
-			return
-		}
-		keys := []map[string]string{}
-		for _, k := range region.Keys[start:end] {
-			keys = append(keys, map[string]string{"KeyId": k.ID, "KeyArn": keyARN(a, c.region, k)})
-		}
-		writeJSON(w, paged("Keys", keys, "Truncated", "NextMarker", next))
+		writeKMSList(s, w, req, "Keys", region.Keys, func(k *Key) map[string]string {
+			return map[string]string{"KeyId": k.ID, "KeyArn": keyARN(a, c.region, k)}
+		})
 	case "ListAliases":
-		start, end, next, err := s.page(len(region.Aliases), req.Marker, req.Limit)
-		if err != nil {
-			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
-			return
-		}
-		aliases := []map[string]any{}
-		for _, al := range region.Aliases[start:end] {
+		writeKMSList(s, w, req, "Aliases", region.Aliases, func(al Alias) map[string]any {
 			e := map[string]any{
 				"AliasName": al.Name, "AliasArn": fmt.Sprintf("arn:aws:kms:%s:%s:%s", c.region, a.ID, al.Name),
 				"CreationDate": epochPtr(al.Created), "LastUpdatedDate": epochPtr(al.Created),
@@ -99,9 +86,8 @@ func (s *Server) serveKMS(w http.ResponseWriter, c call) {
 			if al.TargetKeyID != "" { // AWS omits the member for an alias without a key
 				e["TargetKeyId"] = al.TargetKeyID
 			}
-			aliases = append(aliases, e)
-		}
-		writeJSON(w, paged("Aliases", aliases, "Truncated", "NextMarker", next))
+			return e
+		})
 	default:
 		k := findKey(region, req.KeyId)
 		if k == nil {
@@ -162,13 +148,7 @@ func (s *Server) serveKMSKey(w http.ResponseWriter, c call, req kmsRequest, k *K
 		}
 		writeJSON(w, out)
 	case "ListGrants":
-		start, end, next, err := s.page(len(k.Grants), req.Marker, req.Limit)
-		if err != nil {
-			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
-			return
-		}
-		grants := []map[string]any{}
-		for _, g := range k.Grants[start:end] {
+		writeKMSList(s, w, req, "Grants", k.Grants, func(g Grant) map[string]any {
 			e := map[string]any{
 				"KeyId": arn, "GrantId": g.ID, "Name": g.Name, "CreationDate": epochPtr(g.Created),
 				"GranteePrincipal": g.Grantee, "IssuingAccount": "arn:aws:iam::" + a.ID + ":root", "Operations": g.Operations,
@@ -186,20 +166,12 @@ func (s *Server) serveKMSKey(w http.ResponseWriter, c call, req kmsRequest, k *K
 				}
 				e["Constraints"] = cons
 			}
-			grants = append(grants, e)
-		}
-		writeJSON(w, paged("Grants", grants, "Truncated", "NextMarker", next))
+			return e
+		})
 	case "ListResourceTags":
-		start, end, next, err := s.page(len(k.Tags), req.Marker, req.Limit)
-		if err != nil {
-			writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
-			return
-		}
-		tags := []map[string]string{}
-		for _, t := range k.Tags[start:end] {
-			tags = append(tags, map[string]string{"TagKey": t.Key, "TagValue": t.Value})
-		}
-		writeJSON(w, paged("Tags", tags, "Truncated", "NextMarker", next))
+		writeKMSList(s, w, req, "Tags", k.Tags, func(t Tag) map[string]string {
+			return map[string]string{"TagKey": t.Key, "TagValue": t.Value}
+		})
 	default:
 		if !s.serveKMSWrite(w, c, req, k) {
 			writeJSONError(w, http.StatusBadRequest, "UnknownOperationException", "operation "+c.target+" is not faked")
@@ -223,6 +195,21 @@ func keyARN(a *Account, region string, k *Key) string {
 
 // paged builds a page: the items, the "more" flag when the protocol has
 // one, and the next marker only when there is a next page, as AWS does.
+// writeKMSList answers a KMS List operation with the page of items that
+// req's Marker and Limit select, each rendered by member, under name.
+func writeKMSList[T, M any](s *Server, w http.ResponseWriter, req kmsRequest, name string, items []T, member func(T) M) {
+	start, end, next, err := s.page(len(items), req.Marker, req.Limit)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "InvalidMarkerException", err.Error())
+		return
+	}
+	out := make([]M, 0, end-start)
+	for _, it := range items[start:end] {
+		out = append(out, member(it))
+	}
+	writeJSON(w, paged(name, out, "Truncated", "NextMarker", next))
+}
+
 func paged(key string, items any, moreKey, markerKey, next string) map[string]any {
 	out := map[string]any{key: items}
 	if moreKey != "" {
