@@ -112,6 +112,14 @@ var sqliteDialect = dialect{
 			WHERE rule_id = ?1 AND group_key = ?2 AND version = ?6 AND expires_at > ?5
 			RETURNING version`,
 		deleteWindow: `DELETE FROM windows WHERE rule_id = ?1 AND group_key = ?2`,
+		// Every transaction begins IMMEDIATE: it holds the database's write
+		// lock from the start, which serialises window updates already.
+		lockWindow: "",
+		putWindow: `INSERT INTO windows (rule_id, group_key, state, expires_at, version, updated_at)
+			VALUES (?1, ?2, ?3, ?4, 1, ?5)
+			ON CONFLICT (rule_id, group_key) DO UPDATE
+				SET state = excluded.state, expires_at = excluded.expires_at,
+				    version = windows.version + 1, updated_at = excluded.updated_at`,
 
 		enqueue: `INSERT INTO outbox (alert_id, channel, payload, next_at, created_at)
 			VALUES (?1, ?2, ?3, ?4, ?4)

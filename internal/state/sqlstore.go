@@ -37,10 +37,14 @@ type dialect struct {
 // them. Arguments are numbered ($1 in PostgreSQL, ?1 in SQLite) so a value
 // can appear twice.
 type queries struct {
-	getCheckpoint, setCheckpoint                                string
-	markSeen, sweepDedup, sweepWindows                          string
-	loadWindow, loadWindows, insertWindow, updateWindow         string
-	deleteWindow                                                string
+	getCheckpoint, setCheckpoint                        string
+	markSeen, sweepDedup, sweepWindows                  string
+	loadWindow, loadWindows, insertWindow, updateWindow string
+	deleteWindow                                        string
+	// lockWindow takes a transaction-scoped lock on one window key ("" when
+	// the backend's write transaction already serialises writers);
+	// putWindow stores a window whose lock the transaction holds.
+	lockWindow, putWindow                                       string
 	enqueue, claim, ack, fail, deadLetter, deadLetters, pending string
 	insertAlert, insertAlertKey, recentAlerts                   string
 	pruneAlerts, pruneOutbox                                    string
