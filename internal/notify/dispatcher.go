@@ -103,13 +103,23 @@ func (d *Dispatcher) Submit(ctx context.Context, a alert.Alert) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range added {
+	d.Wake(added)
+	return added, nil
+}
+
+// Route returns the channels a goes to, for a caller that queues it in
+// the outbox itself (inside a wider transaction) instead of Submit.
+func (d *Dispatcher) Route(a alert.Alert) []string { return d.router.Match(a) }
+
+// Wake tells the workers of channels that new deliveries are queued: a
+// caller that queued them itself calls it after its commit.
+func (d *Dispatcher) Wake(channels []string) {
+	for _, c := range channels {
 		select {
 		case d.wake[c] <- struct{}{}:
 		default:
 		}
 	}
-	return added, nil
 }
 
 // Stats returns outcome counters (for metrics).
