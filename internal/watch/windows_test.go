@@ -154,6 +154,17 @@ func worker(t testing.TB, store state.Store, set detect.RuleSet, log *slog.Logge
 	return &Pipeline{Correlation: corr, Submit: &lockedSubmitter{}, Route: r, History: store, Now: clockNow}, r, st
 }
 
+// correlatorWithCap is the built-in correlator keeping at most max events
+// per group, as watch runs it.
+func correlatorWithCap(t testing.TB, max int) *detect.Correlator {
+	t.Helper()
+	c, err := detect.NewCorrelator(builtin(t), detect.CorrelatorOptions{MaxEventsPerGroup: max})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func builtin(t testing.TB) detect.RuleSet {
 	t.Helper()
 	set, err := detect.Builtin()
