@@ -77,9 +77,9 @@ type Pipeline struct {
 	// Route routes correlation alerts; nil: Submit, if it is a Router.
 	Route   Router
 	History History // optional
-	Metrics     *Metrics
-	Logger      *slog.Logger
-	Now         func() time.Time // nil: time.Now
+	Metrics *Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time // nil: time.Now
 }
 
 // Handle processes one record; it returns nil only once every alert of the

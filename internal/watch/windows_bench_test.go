@@ -58,4 +58,3 @@ func BenchmarkCorrelationRecord(b *testing.B) {
 		}
 	}
 }
-

@@ -266,4 +266,3 @@ func waitReady(dsn string, exited <-chan struct{}, exitErr *error) error {
 	}
 	return fmt.Errorf("timeout: %v", strings.TrimSpace(fmt.Sprint(last)))
 }
-
