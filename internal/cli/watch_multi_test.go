@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -47,8 +49,8 @@ func ctRecord(id, source, name, actor string, at time.Time, params map[string]an
 // principals each disable four keys, one key per log file, so SQS spreads
 // every principal's events over both workers; a sixth principal grants
 // itself KMS permissions in one file and disables a key in another. Every
-// alert must arrive exactly once, no event may be skipped, and each
-// correlation must alert exactly once.
+// alert must arrive exactly once on each of two channels, no event may be
+// skipped, and each correlation must alert exactly once.
 func TestWatchTwoWorkersPostgres(t *testing.T) {
 	e := newWatchEnv(t)
 	dsn := pgtest.DSN(t)
@@ -78,6 +80,26 @@ func TestWatchTwoWorkersPostgres(t *testing.T) {
 	keys = append([]string{"AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/24/esc-b.json.gz"}, keys...)
 	keys = append(keys, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/24/esc-a.json.gz")
 
+	// A second channel: every alert goes to both, and each must get it once.
+	soc := &webhookReceiver{}
+	socSrv := httptest.NewServer(soc)
+	t.Cleanup(socSrv.Close)
+	t.Setenv("KMSGUARD_TEST_WEBHOOK2", socSrv.URL+"/soc")
+	cfg := `notify:
+  channels:
+    - name: siem
+      rate_limit: -1
+      webhook: {url: "env:KMSGUARD_TEST_WEBHOOK", secret: "env:KMSGUARD_TEST_HMAC"}
+    - name: soc
+      rate_limit: -1
+      webhook: {url: "env:KMSGUARD_TEST_WEBHOOK2", secret: "env:KMSGUARD_TEST_HMAC"}
+  routes:
+    - {channels: [siem, soc]}
+`
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	stop1 := e.start(t, "--state", dsn, "--sqs-workers", "2")
 	stop2 := e.start(t, "--state", dsn, "--sqs-workers", "2")
 	waitFor(t, "both workers to poll", func() bool { return e.fake.Requests("ReceiveMessage") >= 4 })
@@ -86,7 +108,12 @@ func TestWatchTwoWorkersPostgres(t *testing.T) {
 		time.Sleep(30 * time.Millisecond) // let the waiting pollers of both workers take turns
 	}
 	wantAlerts := alertsPerEvent*len(disables) + principals + 1 // + the bulk and the IAM-then-KMS correlations
-	waitFor(t, "every alert", func() bool { return e.distinct() >= wantAlerts })
+	waitFor(t, "every alert on both channels", func() bool {
+		soc.mu.Lock()
+		n := len(soc.perID)
+		soc.mu.Unlock()
+		return e.distinct() >= wantAlerts && n >= wantAlerts
+	})
 	waitFor(t, "the queue to drain", e.queueEmpty)
 	time.Sleep(300 * time.Millisecond) // give a wrong second delivery time to arrive
 	var logs []string
@@ -103,10 +130,19 @@ func TestWatchTwoWorkersPostgres(t *testing.T) {
 		}
 	}
 
+	soc.mu.Lock()
+	defer soc.mu.Unlock()
 	e.hook.mu.Lock()
 	defer e.hook.mu.Unlock()
-	if len(e.hook.ids) != len(e.hook.perID) {
-		t.Errorf("%d deliveries of %d distinct alerts: some alert was delivered twice", len(e.hook.ids), len(e.hook.perID))
+	for name, r := range map[string]*webhookReceiver{"siem": e.hook, "soc": soc} {
+		if len(r.ids) != len(r.perID) || len(r.perID) != wantAlerts {
+			t.Errorf("channel %s: %d deliveries of %d distinct alerts, want %d of each", name, len(r.ids), len(r.perID), wantAlerts)
+		}
+	}
+	for id := range e.hook.perID {
+		if soc.perID[id] != 1 {
+			t.Errorf("alert %s reached siem but reached soc %d times", id, soc.perID[id])
+		}
 	}
 	perEvent := map[string]int{}
 	bulk, iam := map[string]int{}, 0
