@@ -112,7 +112,9 @@ func (p *Pipeline) Tick(ctx context.Context, now time.Time) error {
 // queueTx returns the step that enriches, routes, queues and records
 // correlation alerts inside a window transaction; its after function
 // wakes the channel workers and counts and logs the new alerts once the
-// transaction has committed.
+// transaction has committed. The outbox rows and history entries go to
+// the store holding the windows, in their transaction; History only says
+// whether a history is kept.
 func (p *Pipeline) queueTx(ctx context.Context, receivedAt time.Time) txQueue {
 	return func(tx state.WindowTx, alerts []alert.Alert) (func(), error) {
 		r := p.Route
