@@ -37,6 +37,12 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	params.Add("_pragma", "journal_mode(WAL)")
 	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Add("_pragma", "foreign_keys(ON)")
+	ckptParams := url.Values{}
+	for k, v := range params {
+		ckptParams[k] = v
+	}
+	// Checkpoints run on a background connection (sqlite_checkpoint.go).
+	params.Add("_pragma", "wal_autocheckpoint(0)")
 	db, err := sql.Open("sqlite", path+"?"+params.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open state %q: %w", path, err)
@@ -51,7 +57,12 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
-	return &sqlStore{db: db, d: &sqliteDialect, now: o.now}, nil
+	ckpt, err := startCheckpointer(path, ckptParams, o.walCheckpointInterval)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state %q: %w", path, err)
+	}
+	return &sqlStore{db: db, d: &sqliteDialect, now: o.now, stop: ckpt.stop}, nil
 }
 
 // pingSQLite connects, which applies the pragmas. Switching a new file to WAL

@@ -17,6 +17,8 @@ type sqlStore struct {
 	db  *sql.DB
 	d   *dialect
 	now func() time.Time
+	// stop ends the backend's background work (SQLite's checkpointer).
+	stop func()
 }
 
 // dialect is everything that differs between SQLite and PostgreSQL.
@@ -77,7 +79,12 @@ func (s *sqlStore) clock() time.Time { return s.now().UTC().Truncate(time.Micros
 
 func (s *sqlStore) ts(t time.Time) any { return s.d.timeArg(t.UTC().Truncate(time.Microsecond)) }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	if s.stop != nil {
+		s.stop()
+	}
+	return s.db.Close()
+}
 
 // migrate brings the schema to the newest version in one transaction,
 // recording each applied version in schema_migrations.
