@@ -119,7 +119,7 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	correlator, err := detect.NewCorrelator(rules, detect.CorrelatorOptions{})
+	correlator, err := detect.NewCorrelator(rules, detect.CorrelatorOptions{MaxEventsPerGroup: watchMaxEventsPerGroup})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
@@ -150,7 +150,7 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	corr := &watch.Correlation{Engine: engine, Correlator: correlator, Store: store, Logger: log}
 	restoreWindows(ctx, corr, log)
 	registerCorrelationMetrics(metrics, corr)
-	pipe := &watch.Pipeline{Correlation: corr, Enrich: enricher, Submit: disp, History: store, Metrics: metrics, Logger: log}
+	pipe := &watch.Pipeline{Correlation: corr, Enrich: enricher, Submit: disp, Route: disp, History: store, Metrics: metrics, Logger: log}
 
 	if o.metricsAddr != "" {
 		srv, err := serveMetrics(o.metricsAddr, metrics)

@@ -19,6 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/kmsguard/kmsguard/internal/state/pgtest"
 )
 
 // childArgsEnv, when set, makes the test binary run `kmsguard` with these
@@ -33,7 +35,9 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 var (
@@ -44,18 +48,22 @@ var (
 // TestWatchSurvivesKills runs kmsguard watch as a subprocess over
 // -kill.files log files and SIGKILLs it at random moments -kill.kills
 // times, restarting it each time on the same state. Afterwards every
-// expected alert must have reached the webhook, each delivery carrying the
-// alert's dedup key; a delivery repeated because the process died between
-// the webhook's answer and the outbox's ack is the only allowed repeat, and
-// the dedup key lets the receiver drop it.
+// expected alert, standalone and correlation, must have reached the
+// webhook. Each file's DisableKey calls are one principal disabling ten
+// keys at once, so each file yields exactly one bulk-deletion correlation
+// alert however the kills fall. A delivery repeated because the process
+// died between the webhook's answer and the outbox's ack is the only
+// allowed repeat: it carries the same Idempotency-Key, and the receiver,
+// which deduplicates by that key, must process every alert exactly once.
 func TestWatchSurvivesKills(t *testing.T) {
 	e := newWatchEnv(t)
 	const eventsPerFile, alertEvery = 100, 10 // a DisableKey every 10th event
 	want := map[string]bool{}
+	eventTime := time.Now().UTC() // live events: correlation windows follow the wall clock
 	for f := range *killFiles {
 		key := fmt.Sprintf("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/24/k%05d.json.gz", f)
 		if _, err := e.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("trail-bucket"), Key: aws.String(key),
-			Body: bytes.NewReader(killLog(t, f, eventsPerFile, alertEvery, want))}); err != nil {
+			Body: bytes.NewReader(killLog(t, f, eventsPerFile, alertEvery, eventTime, want))}); err != nil {
 			t.Fatal(err)
 		}
 		e.fake.Send(e.queue, e.notification(key))
@@ -64,6 +72,7 @@ func TestWatchSurvivesKills(t *testing.T) {
 		"--s3-endpoint", e.s3URL, "--config", e.config, "--state", filepath.Join(e.dir, "state.db"),
 		"--sqs-visibility", "1s", "--notify-lease", "2s", "--sqs-workers", "2"}
 	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	start := time.Now()
 	for k := range *killCount {
 		cmd, _ := e.child(t, args)
 		time.Sleep(time.Duration(150+rng.IntN(600)) * time.Millisecond)
@@ -71,12 +80,12 @@ func TestWatchSurvivesKills(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = cmd.Wait()
-		t.Logf("kill %d: %d alerts delivered so far", k+1, e.hook.count())
+		t.Logf("kill %d: %d deliveries so far", k+1, e.hook.count())
 	}
 	final := append(slices.Clone(args), "--log-level", "info")
 	cmd, stderr := e.child(t, final)
-	expected := alertsPerEvent * len(want)
-	waitForLong(t, 90*time.Second, "every alert delivered", func() bool { return e.distinct() >= expected })
+	expected := alertsPerEvent*len(want) + *killFiles // + one correlation alert per file
+	waitForLong(t, 600*time.Second, "every alert delivered", func() bool { return e.distinct() >= expected })
 	waitForLong(t, 30*time.Second, "the queue to drain", e.queueEmpty)
 	// SIGTERM only once the process handles it (a signal during start-up
 	// would kill it before signal.NotifyContext runs).
@@ -85,14 +94,21 @@ func TestWatchSurvivesKills(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("final watch process: %v", err)
 	}
+	elapsed := time.Since(start)
 
 	e.hook.mu.Lock()
 	defer e.hook.mu.Unlock()
 	events := map[string]int{}
-	repeats := 0
+	correlations := map[string]int{} // per file principal
 	for i, doc := range e.hook.alerts {
 		if e.hook.ids[i] == "" {
 			t.Fatalf("delivery %d carries no dedup key", i)
+		}
+		if doc["rule_id"] == bulkDeletionRule {
+			d, _ := doc["details"].(map[string]any)
+			g, _ := d["group.userIdentity.arn"].(string)
+			correlations[g]++
+			continue
 		}
 		ev, _ := doc["event_id"].(string)
 		if !want[ev] {
@@ -100,18 +116,37 @@ func TestWatchSurvivesKills(t *testing.T) {
 		}
 		events[ev]++
 	}
-	repeats = len(e.hook.ids) - len(e.hook.perID)
 	for ev := range want {
 		if events[ev] < alertsPerEvent {
 			t.Errorf("event %s: %d alerts delivered, want %d (an event was skipped)", ev, events[ev], alertsPerEvent)
 		}
 	}
-	if len(e.hook.perID) != expected {
-		t.Errorf("%d distinct alerts delivered, want %d", len(e.hook.perID), expected)
+	if len(correlations) != *killFiles {
+		t.Errorf("correlation alerts for %d principals, want %d (one per file)", len(correlations), *killFiles)
 	}
-	t.Logf("%d events in %d files, %d kills: %d distinct alerts delivered, %d deliveries in total (%d repeated deliveries, each with its alert's dedup key)",
-		len(want)*alertEvery, *killFiles, *killCount, len(e.hook.perID), len(e.hook.ids), repeats)
+	if e.hook.noKey != 0 {
+		t.Errorf("%d deliveries without an Idempotency-Key", e.hook.noKey)
+	}
+	afterDedup := 0
+	for id, n := range e.hook.processed {
+		if n > 1 {
+			afterDedup += n - 1
+			t.Errorf("alert %s processed %d times by a receiver that deduplicates by Idempotency-Key", id, n)
+		}
+	}
+	if len(e.hook.perID) != expected || len(e.hook.processed) != expected {
+		t.Errorf("%d distinct alerts delivered (%d processed), want %d", len(e.hook.perID), len(e.hook.processed), expected)
+	}
+	repeats := len(e.hook.ids) - len(e.hook.perID)
+	t.Logf("%d events in %d files, %d kills, %s: %d distinct alerts delivered (%d correlation), %d deliveries in total: "+
+		"%d repeated deliveries (raw, same Idempotency-Key), %d duplicates after the receiver's dedup by key",
+		len(want)*alertEvery, *killFiles, *killCount, elapsed.Round(time.Second), len(e.hook.perID), len(correlations),
+		len(e.hook.ids), repeats, afterDedup)
 }
+
+// bulkDeletionRule is the built-in correlation "keys disabled or
+// scheduled for deletion in bulk by one principal".
+const bulkDeletionRule = "a62c5a46-8805-4a4c-9332-16d8467f4960"
 
 func (e *watchEnv) distinct() int {
 	e.hook.mu.Lock()
@@ -168,8 +203,9 @@ func waitForLong(t *testing.T, d time.Duration, what string, cond func() bool) {
 }
 
 // killLog is a gzip log file whose every alertEvery-th event is a
-// DisableKey (recorded in want) and the rest Decrypt calls.
-func killLog(t *testing.T, file, n, alertEvery int, want map[string]bool) []byte {
+// DisableKey (recorded in want) of a distinct key by the file's own
+// principal, and the rest Decrypt calls, all at eventTime.
+func killLog(t *testing.T, file, n, alertEvery int, eventTime time.Time, want map[string]bool) []byte {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(`{"Records":[`)
@@ -182,7 +218,8 @@ func killLog(t *testing.T, file, n, alertEvery int, want map[string]bool) []byte
 			name = "DisableKey"
 			want[id] = true
 		}
-		fmt.Fprintf(&b, `{"eventVersion":"1.09","eventID":%q,"eventName":%q,"eventSource":"kms.amazonaws.com","eventTime":"2026-11-24T05:00:00Z","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bob"},"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1111aaaa-1111-1111-1111-111111111111"}}`, id, name)
+		fmt.Fprintf(&b, `{"eventVersion":"1.09","eventID":%q,"eventName":%q,"eventSource":"kms.amazonaws.com","eventTime":%q,"awsRegion":"us-east-1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bob-%05d"},"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/%08d-1111-1111-1111-%012d"}}`,
+			id, name, eventTime.Format(time.RFC3339), file, file, i)
 	}
 	b.WriteString(`]}`)
 	return gzipBytes(t, []byte(b.String()))

@@ -27,8 +27,11 @@ import (
 	"github.com/kmsguard/kmsguard/internal/source/sqssource/sqsfake"
 )
 
-// webhookReceiver is a generic-webhook endpoint that checks signatures
-// and records alert IDs in arrival order.
+// webhookReceiver is a generic-webhook endpoint that checks signatures,
+// records every delivery in arrival order, and deduplicates by the
+// Idempotency-Key header the way a well-built receiver (or PagerDuty, by
+// dedup_key) does: a delivery whose key it has already accepted is
+// answered 200 and not processed again.
 type webhookReceiver struct {
 	mu     sync.Mutex
 	ids    []string
@@ -38,6 +41,13 @@ type webhookReceiver struct {
 	// arrivals per alert ID.
 	arrived map[string]time.Time
 	perID   map[string]int
+	// byKey maps each accepted Idempotency-Key to its alert ID; processed
+	// counts, per alert ID, the deliveries accepted as new (more than one
+	// is a duplicate the receiver's dedup could not catch); noKey counts
+	// deliveries without the header.
+	byKey     map[string]string
+	processed map[string]int
+	noKey     int
 }
 
 func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -56,9 +66,22 @@ func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.alerts = append(w.alerts, doc)
 	if w.arrived == nil {
 		w.arrived, w.perID = map[string]time.Time{}, map[string]int{}
+		w.byKey, w.processed = map[string]string{}, map[string]int{}
 	}
 	if w.perID[id]++; w.perID[id] == 1 {
 		w.arrived[id] = time.Now()
+	}
+	key := r.Header.Get(notify.HeaderIdempotencyKey)
+	switch _, seen := w.byKey[key]; {
+	case key == "":
+		w.noKey++
+		w.processed[id]++
+	case seen:
+		rw.WriteHeader(http.StatusOK) // already processed: acknowledge, do nothing
+		return
+	default:
+		w.byKey[key] = id
+		w.processed[id]++
 	}
 	rw.WriteHeader(http.StatusNoContent)
 }

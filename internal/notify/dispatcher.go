@@ -103,13 +103,23 @@ func (d *Dispatcher) Submit(ctx context.Context, a alert.Alert) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range added {
+	d.Wake(added)
+	return added, nil
+}
+
+// Route returns the channels a goes to, for a caller that queues it in
+// the outbox itself (inside a wider transaction) instead of Submit.
+func (d *Dispatcher) Route(a alert.Alert) []string { return d.router.Match(a) }
+
+// Wake tells the workers of channels that new deliveries are queued: a
+// caller that queued them itself calls it after its commit.
+func (d *Dispatcher) Wake(channels []string) {
+	for _, c := range channels {
 		select {
 		case d.wake[c] <- struct{}{}:
 		default:
 		}
 	}
-	return added, nil
 }
 
 // Stats returns outcome counters (for metrics).
@@ -211,18 +221,24 @@ func (d *Dispatcher) waitRate(ctx context.Context, channel string) bool {
 // cancellation (bounded by SendTimeout), so a shutdown lets an in-flight
 // delivery finish and be recorded instead of cutting it off and sending it
 // again after the restart.
+//
+// Between the channel accepting a delivery and the ack's commit, a crash
+// repeats the delivery after the restart (with the same idempotency key),
+// so the ack comes first, before any logging or counting.
 func (d *Dispatcher) attempt(ctx context.Context, ch Channel, dl Delivery) error {
 	ctx = context.WithoutCancel(ctx)
 	sendCtx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
 	err := ch.Send(sendCtx, dl.Alert)
 	cancel()
+	if err == nil {
+		ackErr := d.out.Ack(ctx, dl, d.opts.Clock.Now())
+		d.delivered.Add(1)
+		d.log.Info("notify delivered", "channel", dl.Channel, "alert_id", dl.AlertID, "rule_id", dl.Alert.RuleID, "attempt", dl.Attempts+1)
+		return ackErr
+	}
 	now := d.opts.Clock.Now()
 	log := d.log.With("channel", dl.Channel, "alert_id", dl.AlertID, "rule_id", dl.Alert.RuleID, "attempt", dl.Attempts+1)
 	switch {
-	case err == nil:
-		d.delivered.Add(1)
-		log.Info("notify delivered")
-		return d.out.Ack(ctx, dl, now)
 	case !IsRetryable(err) || dl.Attempts+1 >= d.opts.Retry.MaxAttempts:
 		d.dead.Add(1)
 		log.Error("notify gave up", "error", err.Error(), "retryable", IsRetryable(err))

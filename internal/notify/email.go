@@ -120,7 +120,7 @@ func (e *Email) message(a alert.Alert) (emailMessage, error) {
 		return emailMessage{}, err
 	}
 	return emailMessage{From: e.from, To: e.to, Subject: subject, Text: text, HTML: html,
-		Date: e.opts.Now(), ID: DedupKey(a) + "\x00" + e.opts.Name}, nil
+		Date: e.opts.Now(), ID: DedupKey(a) + "\x00" + e.opts.Name, IdempotencyKey: IdempotencyKey(a, e.opts.Name)}, nil
 }
 
 // Send runs one SMTP transaction. 4xx replies and network failures are

@@ -73,6 +73,9 @@ func TestEmailOverSTARTTLSWithAuth(t *testing.T) {
 	if d, err := h.Date(); err != nil || !d.Equal(fixedNow()) {
 		t.Errorf("Date = %v, %v", d, err)
 	}
+	if got, want := h.Get(HeaderEmailIdempotencyKey), IdempotencyKey(a, "mail-oncall"); got != want {
+		t.Errorf("%s = %q, want %q", HeaderEmailIdempotencyKey, got, want)
+	}
 	for _, k := range []string{"Message-ID", "From", "To", "MIME-Version"} {
 		if h.Get(k) == "" {
 			t.Errorf("header %s missing", k)

@@ -24,6 +24,8 @@ type emailMessage struct {
 	// same channel always has the same Message-ID (mail clients and
 	// archives then collapse a redelivery) and golden files are stable.
 	ID string
+	// IdempotencyKey goes into the X-Kmsguard-Idempotency-Key header.
+	IdempotencyKey string
 }
 
 // bytes serialises the message as RFC 5322 with a multipart/alternative
@@ -52,6 +54,9 @@ func (m emailMessage) bytes() []byte {
 	hdr("Subject", strings.ReplaceAll(mime.QEncoding.Encode("utf-8", oneLine(m.Subject)), "?= =?", "?=\r\n =?"))
 	hdr("MIME-Version", "1.0")
 	hdr("Auto-Submitted", "auto-generated")
+	if m.IdempotencyKey != "" {
+		hdr(HeaderEmailIdempotencyKey, m.IdempotencyKey)
+	}
 	hdr("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	b.WriteString("\r\n")
 	part := func(ctype, body string) {

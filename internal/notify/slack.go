@@ -108,7 +108,9 @@ func (s *Slack) payload(a alert.Alert) ([]byte, error) {
 	if a.Description != "" {
 		msg.Blocks = append(msg.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: truncate(3000, slackEscape(a.Description))}})
 	}
-	ctxText := "Event ID `" + slackEscape(a.EventID) + "` · Alert ID `" + slackEscape(a.ID) + "`"
+	// Slack cannot deduplicate: the delivery key at least lets a reader
+	// (or a bot) tell a repeat after a crash from a new alert.
+	ctxText := "Event ID `" + slackEscape(a.EventID) + "` · Alert ID `" + slackEscape(a.ID) + "` · Delivery `" + IdempotencyKey(a, s.opts.Name) + "`"
 	elems := []slackText{{Type: "mrkdwn", Text: truncate(2000, ctxText)}}
 	if d.FirstCommand != "" {
 		elems = append(elems, slackText{Type: "mrkdwn", Text: truncate(2000, "First response: `"+slackEscape(d.FirstCommand)+"`")})

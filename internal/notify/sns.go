@@ -2,8 +2,6 @@ package notify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,16 +99,17 @@ func (s *SNS) input(a alert.Alert) (*sns.PublishInput, error) {
 		Message:          aws.String(string(msg)),
 		MessageStructure: aws.String("json"),
 		MessageAttributes: map[string]types.MessageAttributeValue{
-			"severity": attr(a.Severity.String()),
-			"rule_id":  attr(a.RuleID),
+			"severity":        attr(a.Severity.String()),
+			"rule_id":         attr(a.RuleID),
+			"dedup_key":       attr(DedupKey(a)),
+			"idempotency_key": attr(IdempotencyKey(a, s.opts.Name)),
 		},
 	}
 	if strings.HasSuffix(s.opts.TopicARN, ".fifo") {
 		// FIFO topics require a group and deduplicate on the ID for five
 		// minutes, which collapses a redelivery after a crash.
-		sum := sha256.Sum256([]byte(DedupKey(a)))
 		in.MessageGroupId = aws.String("kmsguard")
-		in.MessageDeduplicationId = aws.String(hex.EncodeToString(sum[:]))
+		in.MessageDeduplicationId = aws.String(IdempotencyKey(a, s.opts.Name))
 	}
 	return in, nil
 }

@@ -111,7 +111,11 @@ func TestSNSPublish(t *testing.T) {
 		p := fmt.Sprintf("MessageAttributes.entry.%d.", i)
 		attrs[f.Get(p+"Name")] = [2]string{f.Get(p + "Value.DataType"), f.Get(p + "Value.StringValue")}
 	}
-	if diff := cmp.Diff(map[string][2]string{"severity": {"String", "high"}, "rule_id": {"String", "kms-key-deletion-scheduled"}}, attrs); diff != "" {
+	wantAttrs := map[string][2]string{
+		"severity": {"String", "high"}, "rule_id": {"String", "kms-key-deletion-scheduled"},
+		"dedup_key": {"String", "a1b2c3d4e5f60718"}, "idempotency_key": {"String", IdempotencyKey(a, "sns-oncall")},
+	}
+	if diff := cmp.Diff(wantAttrs, attrs); diff != "" {
 		t.Errorf("message attributes (-want +got):\n%s", diff)
 	}
 	var msg map[string]string
@@ -219,7 +223,7 @@ func TestSNSFIFOTopicGetsGroupAndDedupID(t *testing.T) {
 		t.Errorf("standard topic got FIFO parameters: %v", forms[0])
 	}
 	fifo1, fifo2 := forms[2], forms[3]
-	if fifo1.Get("MessageGroupId") != "kmsguard" || len(fifo1.Get("MessageDeduplicationId")) != 64 {
+	if fifo1.Get("MessageGroupId") != "kmsguard" || fifo1.Get("MessageDeduplicationId") != IdempotencyKey(testAlert(), "sns") {
 		t.Errorf("FIFO parameters = %q, %q", fifo1.Get("MessageGroupId"), fifo1.Get("MessageDeduplicationId"))
 	}
 	if fifo1.Get("MessageDeduplicationId") != fifo2.Get("MessageDeduplicationId") {

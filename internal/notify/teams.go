@@ -120,7 +120,7 @@ func teamsMessage(a alert.Alert, channel string) teamsEnvelope {
 			cardElement{Type: "TextBlock", Text: "First response", Weight: "Bolder", Wrap: true},
 			cardElement{Type: "TextBlock", Text: d.FirstCommand, FontType: "Monospace", Wrap: true})
 	}
-	body = append(body, cardElement{Type: "TextBlock", Text: "Event ID " + a.EventID + " · Alert ID " + a.ID, IsSubtle: true, Size: "Small", Wrap: true})
+	body = append(body, cardElement{Type: "TextBlock", Text: "Event ID " + a.EventID + " · Alert ID " + a.ID + " · Delivery " + IdempotencyKey(a, channel), IsSubtle: true, Size: "Small", Wrap: true})
 	return teamsEnvelope{
 		Type: "message",
 		Attachments: []teamsAttachment{{

@@ -36,8 +36,11 @@ type WebhookOptions struct {
 	Now        func() time.Time // nil: time.Now
 }
 
-// Webhook POSTs the alert JSON (the alert.Alert contract, exactly as
-// `kmsguard detect --format json` prints one alert) and signs it.
+// Webhook POSTs the alert JSON (the alert.Alert contract, as `kmsguard
+// detect --format json` prints one alert, plus dedup_key and
+// idempotency_key) and signs it. A receiver that drops a delivery whose
+// Idempotency-Key it has already accepted sees each alert once, even
+// when kmsguard repeats a delivery after a crash.
 //
 // Verifying a delivery (any language): read the raw body bytes before
 // parsing; reject if |now - X-Kmsguard-Timestamp| exceeds your tolerance
@@ -58,7 +61,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	secrets := []Secret{opts.URL, opts.Secret}
 	for k, v := range opts.Header {
 		switch http.CanonicalHeaderKey(k) {
-		case "Content-Type", HeaderSignature, HeaderTimestamp, HeaderAlertID:
+		case "Content-Type", HeaderSignature, HeaderTimestamp, HeaderAlertID, HeaderIdempotencyKey:
 			return nil, fmt.Errorf("webhook: header %s is set by kmsguard and cannot be configured", k)
 		}
 		secrets = append(secrets, v)
@@ -73,9 +76,18 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 // Name returns the channel instance name.
 func (w *Webhook) Name() string { return w.opts.Name }
 
+// webhookBody is the alert JSON (the alert.Alert contract) with the two
+// keys a receiver deduplicates by.
+type webhookBody struct {
+	alert.Alert
+	DedupKey       string `json:"dedup_key"`       // DedupKey: per alert
+	IdempotencyKey string `json:"idempotency_key"` // IdempotencyKey: per alert and channel
+}
+
 // Send posts the signed alert; any 2xx is success.
 func (w *Webhook) Send(ctx context.Context, a alert.Alert) error {
-	body, err := json.Marshal(a)
+	key := IdempotencyKey(a, w.opts.Name)
+	body, err := json.Marshal(webhookBody{Alert: a, DedupKey: DedupKey(a), IdempotencyKey: key})
 	if err != nil {
 		return Permanent(fmt.Errorf("webhook: %w", err))
 	}
@@ -84,6 +96,7 @@ func (w *Webhook) Send(ctx context.Context, a alert.Alert) error {
 		h.Set(k, v.Reveal())
 	}
 	h.Set(HeaderAlertID, DedupKey(a))
+	h.Set(HeaderIdempotencyKey, key)
 	if !w.opts.Secret.IsZero() {
 		ts := strconv.FormatInt(w.opts.Now().Unix(), 10)
 		h.Set(HeaderTimestamp, ts)

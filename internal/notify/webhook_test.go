@@ -40,6 +40,7 @@ func TestWebhookSignedDelivery(t *testing.T) {
 	for k, want := range map[string]string{
 		"Content-Type": "application/json", "Authorization": "Bearer t0k3n", "X-Team": "security",
 		HeaderTimestamp: strconv.FormatInt(now.Unix(), 10), HeaderAlertID: "a1b2c3d4e5f60718",
+		HeaderIdempotencyKey: IdempotencyKey(testAlert(), "siem"),
 	} {
 		if got := r.Header.Get(k); got != want {
 			t.Errorf("header %s = %q, want %q", k, got, want)
@@ -49,13 +50,41 @@ func TestWebhookSignedDelivery(t *testing.T) {
 	if err != nil {
 		t.Errorf("receiver-side verification failed: %v", err)
 	}
+	var keys struct {
+		DedupKey       string `json:"dedup_key"`
+		IdempotencyKey string `json:"idempotency_key"`
+	}
+	if err := json.Unmarshal(r.Body, &keys); err != nil || keys.DedupKey != "a1b2c3d4e5f60718" || keys.IdempotencyKey != r.Header.Get(HeaderIdempotencyKey) {
+		t.Errorf("body keys = %+v, %v; want the dedup key and the Idempotency-Key header's value", keys, err)
+	}
 	golden(t, "webhook.json", indentJSON(t, r.Body))
 }
 
+func TestIdempotencyKey(t *testing.T) {
+	a, b := testAlert(), testAlert()
+	b.ID = "another-alert"
+	k := IdempotencyKey(a, "siem")
+	if len(k) != len("kmsguard-")+32 || !strings.HasPrefix(k, "kmsguard-") {
+		t.Errorf("IdempotencyKey = %q, want kmsguard- and 32 hex digits", k)
+	}
+	a.Enrichment = map[string]string{"key.production": "true"} // a later attempt may be enriched differently
+	for name, other := range map[string]string{
+		"same alert and channel": IdempotencyKey(a, "siem"),
+		"another channel":        IdempotencyKey(a, "pager"),
+		"another alert":          IdempotencyKey(b, "siem"),
+	} {
+		if same := other == k; same != (name == "same alert and channel") {
+			t.Errorf("%s: key %q, first %q", name, other, k)
+		}
+	}
+}
+
 func TestWebhookRejectsReservedHeaders(t *testing.T) {
-	_, err := NewWebhook(WebhookOptions{Name: "w", URL: secretOf("http://127.0.0.1/"), Header: map[string]Secret{"x-kmsguard-signature": secretOf("forged")}})
-	if err == nil {
-		t.Fatal("configuring X-Kmsguard-Signature should fail")
+	for _, h := range []string{"x-kmsguard-signature", "idempotency-key"} {
+		_, err := NewWebhook(WebhookOptions{Name: "w", URL: secretOf("http://127.0.0.1/"), Header: map[string]Secret{h: secretOf("forged")}})
+		if err == nil {
+			t.Errorf("configuring %s should fail", h)
+		}
 	}
 }
 

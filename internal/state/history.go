@@ -15,6 +15,23 @@ import (
 const maxAlertLimit = 10000
 
 func (s *sqlStore) RecordAlert(ctx context.Context, a alert.Alert) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("record alert %s: %w", a.ID, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	added, err := s.recordAlertTx(ctx, tx, a)
+	if err != nil || !added {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("record alert %s: commit: %w", a.ID, err)
+	}
+	return true, nil
+}
+
+// recordAlertTx adds a to the history inside tx; false if it was there.
+func (s *sqlStore) recordAlertTx(ctx context.Context, tx *sql.Tx, a alert.Alert) (bool, error) {
 	if a.ID == "" {
 		return false, fmt.Errorf("record alert of rule %q: empty alert ID", a.RuleID)
 	}
@@ -22,11 +39,6 @@ func (s *sqlStore) RecordAlert(ctx context.Context, a alert.Alert) (bool, error)
 	if err != nil {
 		return false, fmt.Errorf("record alert %s: encode: %w", a.ID, err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("record alert %s: %w", a.ID, err)
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	var seq int64
 	err = tx.QueryRowContext(ctx, s.d.q.insertAlert,
 		a.ID, s.ts(s.clock()), s.ts(a.EventTime), a.RuleID, int(a.Severity), string(body)).Scan(&seq)
@@ -42,9 +54,6 @@ func (s *sqlStore) RecordAlert(ctx context.Context, a alert.Alert) (bool, error)
 		if _, err := tx.ExecContext(ctx, s.d.q.insertAlertKey, seq, k); err != nil {
 			return false, fmt.Errorf("record alert %s: key %s: %w", a.ID, k, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("record alert %s: commit: %w", a.ID, err)
 	}
 	return true, nil
 }

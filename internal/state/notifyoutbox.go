@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -79,6 +80,24 @@ var postgresNotifyQueries = notifyQueries{
 // Enqueue implements notify.Outbox: one transaction, channels in the order
 // given, each added at most once.
 func (o *NotifyOutbox) Enqueue(ctx context.Context, a alert.Alert, channels []string, now time.Time) ([]string, error) {
+	tx, err := o.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue alert %s: %w", a.ID, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	added, err := o.s.enqueueTx(ctx, tx, a, channels, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("enqueue alert %s: commit: %w", a.ID, err)
+	}
+	return added, nil
+}
+
+// enqueueTx adds one pending delivery of a per channel inside tx and
+// returns the channels actually added.
+func (s *sqlStore) enqueueTx(ctx context.Context, tx *sql.Tx, a alert.Alert, channels []string, now time.Time) ([]string, error) {
 	if a.ID == "" {
 		return nil, fmt.Errorf("enqueue alert of rule %q: empty alert ID", a.RuleID)
 	}
@@ -86,17 +105,12 @@ func (o *NotifyOutbox) Enqueue(ctx context.Context, a alert.Alert, channels []st
 	if err != nil {
 		return nil, fmt.Errorf("enqueue alert %s: encode: %w", a.ID, err)
 	}
-	tx, err := o.s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("enqueue alert %s: %w", a.ID, err)
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	added := []string{}
 	for _, ch := range channels {
 		if ch == "" {
 			return nil, fmt.Errorf("enqueue alert %s: empty channel name", a.ID)
 		}
-		res, err := tx.ExecContext(ctx, o.s.d.q.enqueue, a.ID, ch, string(payload), o.s.ts(now))
+		res, err := tx.ExecContext(ctx, s.d.q.enqueue, a.ID, ch, string(payload), s.ts(now))
 		if err != nil {
 			return nil, fmt.Errorf("enqueue alert %s for %s: %w", a.ID, ch, err)
 		}
@@ -107,9 +121,6 @@ func (o *NotifyOutbox) Enqueue(ctx context.Context, a alert.Alert, channels []st
 		if n > 0 {
 			added = append(added, ch)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("enqueue alert %s: commit: %w", a.ID, err)
 	}
 	return added, nil
 }

@@ -11,7 +11,8 @@ import (
 type Option func(*options)
 
 type options struct {
-	now func() time.Time
+	now                   func() time.Time
+	walCheckpointInterval time.Duration // SQLite; tests shorten it
 }
 
 // WithClock makes the store read the time from now instead of the system
@@ -25,7 +26,7 @@ func WithClock(now func() time.Time) Option {
 // a postgres:// or postgresql:// URL selects PostgreSQL, anything else is the
 // path of a SQLite database file (created if missing).
 func Open(ctx context.Context, dsnOrPath string, opts ...Option) (Store, error) {
-	o := options{now: time.Now}
+	o := options{now: time.Now, walCheckpointInterval: walCheckpointInterval}
 	for _, opt := range opts {
 		opt(&o)
 	}

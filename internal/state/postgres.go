@@ -76,6 +76,16 @@ var postgresDialect = dialect{
 			WHERE rule_id = $1 AND group_key = $2 AND version = $6 AND expires_at > $5
 			RETURNING version`,
 		deleteWindow: `DELETE FROM windows WHERE rule_id = $1 AND group_key = $2`,
+		// A row lock (SELECT ... FOR UPDATE) cannot lock a window that does
+		// not exist yet, and two workers would then both create it: a
+		// transaction-scoped advisory lock on the window's key covers absent
+		// rows too, and is released at commit or rollback.
+		lockWindow: `SELECT pg_advisory_xact_lock($1)`,
+		putWindow: `INSERT INTO windows (rule_id, group_key, state, expires_at, version, updated_at)
+			VALUES ($1, $2, $3, $4, 1, $5)
+			ON CONFLICT (rule_id, group_key) DO UPDATE
+				SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at,
+				    version = windows.version + 1, updated_at = EXCLUDED.updated_at`,
 
 		enqueue: `INSERT INTO outbox (alert_id, channel, payload, next_at, created_at)
 			VALUES ($1, $2, $3, $4, $4)

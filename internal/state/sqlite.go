@@ -37,6 +37,12 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	params.Add("_pragma", "journal_mode(WAL)")
 	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Add("_pragma", "foreign_keys(ON)")
+	ckptParams := url.Values{}
+	for k, v := range params {
+		ckptParams[k] = v
+	}
+	// Checkpoints run on a background connection (sqlite_checkpoint.go).
+	params.Add("_pragma", "wal_autocheckpoint(0)")
 	db, err := sql.Open("sqlite", path+"?"+params.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open state %q: %w", path, err)
@@ -51,7 +57,12 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
-	return &sqlStore{db: db, d: &sqliteDialect, now: o.now}, nil
+	ckpt, err := startCheckpointer(path, ckptParams, o.walCheckpointInterval)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state %q: %w", path, err)
+	}
+	return &sqlStore{db: db, d: &sqliteDialect, now: o.now, stop: ckpt.stop}, nil
 }
 
 // pingSQLite connects, which applies the pragmas. Switching a new file to WAL
@@ -112,6 +123,14 @@ var sqliteDialect = dialect{
 			WHERE rule_id = ?1 AND group_key = ?2 AND version = ?6 AND expires_at > ?5
 			RETURNING version`,
 		deleteWindow: `DELETE FROM windows WHERE rule_id = ?1 AND group_key = ?2`,
+		// Every transaction begins IMMEDIATE: it holds the database's write
+		// lock from the start, which serialises window updates already.
+		lockWindow: "",
+		putWindow: `INSERT INTO windows (rule_id, group_key, state, expires_at, version, updated_at)
+			VALUES (?1, ?2, ?3, ?4, 1, ?5)
+			ON CONFLICT (rule_id, group_key) DO UPDATE
+				SET state = excluded.state, expires_at = excluded.expires_at,
+				    version = windows.version + 1, updated_at = excluded.updated_at`,
 
 		enqueue: `INSERT INTO outbox (alert_id, channel, payload, next_at, created_at)
 			VALUES (?1, ?2, ?3, ?4, ?4)

@@ -17,6 +17,8 @@ type sqlStore struct {
 	db  *sql.DB
 	d   *dialect
 	now func() time.Time
+	// stop ends the backend's background work (SQLite's checkpointer).
+	stop func()
 }
 
 // dialect is everything that differs between SQLite and PostgreSQL.
@@ -37,10 +39,14 @@ type dialect struct {
 // them. Arguments are numbered ($1 in PostgreSQL, ?1 in SQLite) so a value
 // can appear twice.
 type queries struct {
-	getCheckpoint, setCheckpoint                                string
-	markSeen, sweepDedup, sweepWindows                          string
-	loadWindow, loadWindows, insertWindow, updateWindow         string
-	deleteWindow                                                string
+	getCheckpoint, setCheckpoint                        string
+	markSeen, sweepDedup, sweepWindows                  string
+	loadWindow, loadWindows, insertWindow, updateWindow string
+	deleteWindow                                        string
+	// lockWindow takes a transaction-scoped lock on one window key ("" when
+	// the backend's write transaction already serialises writers);
+	// putWindow stores a window whose lock the transaction holds.
+	lockWindow, putWindow                                       string
 	enqueue, claim, ack, fail, deadLetter, deadLetters, pending string
 	insertAlert, insertAlertKey, recentAlerts                   string
 	pruneAlerts, pruneOutbox                                    string
@@ -73,7 +79,12 @@ func (s *sqlStore) clock() time.Time { return s.now().UTC().Truncate(time.Micros
 
 func (s *sqlStore) ts(t time.Time) any { return s.d.timeArg(t.UTC().Truncate(time.Microsecond)) }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	if s.stop != nil {
+		s.stop()
+	}
+	return s.db.Close()
+}
 
 // migrate brings the schema to the newest version in one transaction,
 // recording each applied version in schema_migrations.

@@ -48,6 +48,11 @@ type Store interface {
 	// DeleteWindow removes a window; deleting a missing window is not an
 	// error.
 	DeleteWindow(ctx context.Context, ruleID, groupKey string) error
+	// UpdateWindows runs fn in one transaction holding the locks of the
+	// windows refs, with the live ones loaded; the windows fn saves and
+	// the alerts it queues and records commit together (see windowtx.go).
+	// Workers sharing a store use it to correlate exactly.
+	UpdateWindows(ctx context.Context, refs []WindowRef, fn func(tx WindowTx, live []Window) error) error
 
 	// Enqueue queues a for delivery to each channel and returns how many
 	// items were new. An (alert ID, channel) pair already queued, delivered

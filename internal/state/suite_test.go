@@ -27,6 +27,8 @@ func runStoreSuite(t *testing.T, fresh freshDB) {
 		{"MarkSeen", testMarkSeen},
 		{"MarkSeenRace", testMarkSeenRace},
 		{"Windows", testWindows},
+		{"UpdateWindowsSerialises", testUpdateWindowsSerialises},
+		{"UpdateWindowsAtomic", testUpdateWindowsAtomic},
 		{"OutboxLifecycle", testOutboxLifecycle},
 		{"OutboxDueOrder", testOutboxDueOrder},
 		{"OutboxLeaseExpiry", testOutboxLeaseExpiry},

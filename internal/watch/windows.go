@@ -14,51 +14,52 @@ import (
 	"github.com/kmsguard/kmsguard/internal/state"
 )
 
-// WindowStore holds correlation windows across restarts (state.Store).
+// WindowStore holds the correlation windows every worker shares
+// (state.Store).
 type WindowStore interface {
-	LoadWindow(ctx context.Context, ruleID, groupKey string) (state.Window, bool, error)
 	LoadWindows(ctx context.Context, ruleID string, limit int) ([]state.Window, error)
-	SaveWindow(ctx context.Context, w state.Window) (version int64, err error)
 	DeleteWindow(ctx context.Context, ruleID, groupKey string) error
+	UpdateWindows(ctx context.Context, refs []state.WindowRef, fn func(tx state.WindowTx, live []state.Window) error) error
 }
 
-// restoreLimit is how many windows Restore asks for per correlation rule:
-// the most the store returns in one call.
+// restoreLimit is how many windows Restore and a tick look at per
+// correlation rule: the most the store returns in one call.
 const restoreLimit = 10000
 
-// Correlation is the detection step with durable correlation windows: the
-// engine's matches go through the correlator, and the windows they change
-// are saved to the store once the record's alerts are durably queued, all
-// under one mutex, so the stored windows never run ahead of the queued
-// alerts and a crash after the message is acknowledged loses no window.
+// Correlation is the detection step with correlation windows kept in the
+// state store and shared by every worker on that store. The store is the
+// only copy of a window: for each record whose matches feed a
+// correlation, one transaction locks the windows the record touches
+// (present or not), loads them into the correlator, applies the event,
+// decides the correlation alerts, queues them in the outbox and the
+// history, saves the changed windows and commits; the correlator forgets
+// them again. Two workers that receive events of one group therefore take
+// turns on its window, and correlation is exact however the events are
+// spread over workers and restarts; a crash or failure before the commit
+// changes nothing, so the record's redelivery starts from the same window.
 //
-// Windows are per process: with several workers on one store, each keeps
-// its own windows and a save that finds a newer version from another
-// worker (state.ErrConflict) overwrites it (the latest event's process
-// wins) and is counted in Conflicts; a conflict never fails a record. Correlation across processes is
-// therefore only exact when one process sees all events of a group.
+// The correlator's watermark follows the wall clock (Now) as well as
+// eventTime, so every worker judges lateness alike: an event older than
+// the correlation's timespan plus the allowed lateness is late.
 type Correlation struct {
 	Engine     *detect.Engine
 	Correlator *detect.Correlator
 	Store      WindowStore
-	Logger     *slog.Logger // optional
+	Logger     *slog.Logger     // optional
+	Now        func() time.Time // the wall clock; nil: time.Now
 
-	mu       sync.Mutex
-	versions map[windowKey]int64              // stored version of each window this process saved or restored
-	pending  map[windowKey]detect.WindowState // changes not yet saved (a failed save is retried)
-	stats    CorrelationStats
+	mu    sync.Mutex // the correlator is not safe for concurrent use
+	stats CorrelationStats
 }
-
-type windowKey struct{ rule, group string }
 
 // CorrelationStats counts what Correlation did with stored windows.
 type CorrelationStats struct {
-	Restored  int // windows loaded at start
-	Corrupt   int // stored windows that could not be restored (deleted)
-	Saved     int // window saves
-	Deleted   int // window deletions
-	Conflicts int // saves that found a newer window from another worker
-	Failures  int // saves or deletions that failed (retried on the next persist)
+	Restored int // valid windows found at start
+	Corrupt  int // stored windows that could not be read (started afresh)
+	Saved    int // window saves
+	Deleted  int // window deletions
+	TooLarge int // saves skipped: the window exceeded state.MaxWindowStateBytes
+	Failures int // window transactions that failed (the record is retried)
 }
 
 // Stats returns the counters so far.
@@ -68,32 +69,29 @@ func (c *Correlation) Stats() CorrelationStats {
 	return c.stats
 }
 
-func (c *Correlation) init() {
-	if c.versions == nil {
-		c.versions = map[windowKey]int64{}
-		c.pending = map[windowKey]detect.WindowState{}
+func (c *Correlation) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
 	}
+	return time.Now()
 }
 
-// Restore loads every live stored window of every correlation rule into
-// the correlator. A window the correlator rejects (corrupt state, unknown
-// group) is logged, counted in Corrupt and deleted from the store; Restore
-// goes on with the rest and returns the errors it met (a rule whose
-// windows cannot be read, a failed deletion) joined.
+// Restore checks every live stored window of every correlation rule (at
+// most restoreLimit per rule) at start: a window the correlator rejects
+// (corrupt state, unknown group) is logged, counted in Corrupt and
+// deleted. Nothing stays in memory: windows are loaded as events need
+// them. It returns the errors it met (a rule whose windows cannot be
+// read, a failed deletion) joined.
 func (c *Correlation) Restore(ctx context.Context) (CorrelationStats, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.init()
+	defer c.Correlator.Forget()
 	var errs []error
 	for _, rs := range c.Correlator.Stats() {
 		ws, err := c.Store.LoadWindows(ctx, rs.RuleID, restoreLimit)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("restore correlation %s: %w", rs.RuleID, err))
 			continue
-		}
-		if len(ws) >= restoreLimit {
-			c.log(slog.LevelWarn, "correlation windows beyond the restore limit start afresh",
-				"rule", rs.RuleID, "restored", len(ws))
 		}
 		for _, w := range ws {
 			if err := c.Correlator.RestoreWindow(w.RuleID, w.GroupKey, w.State); err != nil {
@@ -104,111 +102,143 @@ func (c *Correlation) Restore(ctx context.Context) (CorrelationStats, error) {
 				}
 				continue
 			}
-			c.versions[windowKey{w.RuleID, w.GroupKey}] = w.Version
 			c.stats.Restored++
+			c.Correlator.Forget() // one at a time: the MaxGroups cap never evicts
 		}
-	}
-	// Groups evicted by the MaxGroups cap while restoring are deletions.
-	if err := c.persistLocked(ctx); err != nil {
-		errs = append(errs, err)
 	}
 	return c.stats, errors.Join(errs...)
 }
 
-// process runs detection on rec and hands its alerts to queue; once queue
-// has succeeded it saves the changed windows. Records without matches do
-// not take the lock.
-func (c *Correlation) process(ctx context.Context, rec *cloudtrail.Record, queue func([]alert.Alert) error) error {
-	matches := c.Engine.Match(rec)
-	if len(matches) == 0 {
+// txQueue queues alerts inside a window transaction and returns what to
+// do once it has committed (wake the channel workers, count, log).
+type txQueue func(tx state.WindowTx, alerts []alert.Alert) (after func(), err error)
+
+// process runs detection on rec: its standalone alerts go to queue, its
+// correlation matches through one window transaction whose alerts go to
+// queueTx. Records without matches take no lock.
+func (c *Correlation) process(ctx context.Context, rec *cloudtrail.Record, queue func([]alert.Alert) error, queueTx txQueue) error {
+	ms := c.Engine.Match(rec)
+	if len(ms) == 0 {
+		return nil
+	}
+	if err := queue(c.Correlator.StandaloneAlerts(ms, rec)); err != nil {
+		return err
+	}
+	refs := c.Correlator.GroupsOf(ms, rec)
+	if len(refs) == 0 {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := queue(c.Correlator.Alerts(matches, rec)); err != nil {
-		return err
-	}
-	return c.persistLocked(ctx)
-}
-
-// advance moves the correlator's watermark to now, queues the alerts of
-// the windows that close and saves the changed windows.
-func (c *Correlation) advance(ctx context.Context, now time.Time, queue func([]alert.Alert) error) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := queue(c.Correlator.Advance(now)); err != nil {
-		return err
-	}
-	return c.persistLocked(ctx)
-}
-
-// persistLocked saves or deletes every changed window. A window whose save
-// fails stays pending and is tried again on the next call (with its
-// newest state).
-func (c *Correlation) persistLocked(ctx context.Context) error {
-	c.init()
-	for _, ws := range c.Correlator.Dirty() {
-		c.pending[windowKey{ws.RuleID, ws.GroupKey}] = ws
-	}
-	var errs []error
-	for key, ws := range c.pending {
-		var err error
-		done := true
-		if ws.Deleted {
-			if err = c.Store.DeleteWindow(ctx, ws.RuleID, ws.GroupKey); err == nil {
-				delete(c.versions, key)
-				c.stats.Deleted++
-			}
-		} else {
-			done, err = c.save(ctx, key, ws)
+	return c.update(ctx, c.now(), refs, func() []alert.Alert {
+		var out []alert.Alert
+		for _, m := range ms {
+			out = append(out, c.Correlator.Observe(m, rec)...)
 		}
+		return out
+	}, queueTx)
+}
+
+// advance settles, at the wall-clock time now, the stored windows of the
+// correlation rules that alert when a window closes, one transaction per
+// window, so that quiet groups still alert. Rules that alert as events
+// arrive need nothing: their expired windows are swept by the store.
+func (c *Correlation) advance(ctx context.Context, now time.Time, queueTx txQueue) error {
+	var errs []error
+	for _, rule := range c.Correlator.ClosingRules() {
+		ws, err := c.Store.LoadWindows(ctx, rule, restoreLimit)
 		if err != nil {
-			c.stats.Failures++
 			errs = append(errs, err)
 			continue
 		}
-		if done {
-			delete(c.pending, key)
+		for _, w := range ws {
+			c.mu.Lock()
+			err := c.update(ctx, now, []detect.GroupRef{{RuleID: w.RuleID, GroupKey: w.GroupKey}}, nil, queueTx)
+			c.mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("save correlation windows: %w", errors.Join(errs...))
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// conflictRetries bounds the overwrite attempts of one save when other
-// workers keep saving the same group.
-const conflictRetries = 3
-
-// save stores ws. A conflict (another worker saved the group since) is not
-// an error: this process's window, which has just changed, replaces the
-// stored one (see the type's comment); if other workers win every retry,
-// the window stays pending for the next persist.
-func (c *Correlation) save(ctx context.Context, key windowKey, ws detect.WindowState) (saved bool, err error) {
-	w := state.Window{RuleID: ws.RuleID, GroupKey: ws.GroupKey, State: ws.State, ExpiresAt: ws.ExpiresAt, Version: c.versions[key]}
-	for range conflictRetries {
-		v, err := c.Store.SaveWindow(ctx, w)
-		if err == nil {
-			c.versions[key] = v
-			c.stats.Saved++
-			return true, nil
-		}
-		if !errors.Is(err, state.ErrConflict) {
-			return false, err
-		}
-		c.stats.Conflicts++
-		c.log(slog.LevelDebug, "correlation window saved by another worker; overwriting", "rule", ws.RuleID, "group", ws.GroupKey)
-		cur, found, err := c.Store.LoadWindow(ctx, ws.RuleID, ws.GroupKey)
-		if err != nil {
-			return false, err
-		}
-		w.Version = 0
-		if found {
-			w.Version = cur.Version
-		}
+// update is one window transaction: lock and load refs, restore them into
+// the (empty) correlator, settle them at the wall-clock time now, apply observe
+// (nil: nothing more), save or delete every window that changed, queue the
+// alerts, commit; then forget the windows again. The caller holds c.mu.
+func (c *Correlation) update(ctx context.Context, now time.Time, refs []detect.GroupRef, observe func() []alert.Alert, queueTx txQueue) error {
+	srefs := make([]state.WindowRef, len(refs))
+	for i, r := range refs {
+		srefs[i] = state.WindowRef{RuleID: r.RuleID, GroupKey: r.GroupKey}
 	}
-	return false, nil
+	var (
+		after func()
+		st    CorrelationStats // counted only once committed
+	)
+	c.Correlator.Forget()
+	defer c.Correlator.Forget()
+	err := c.Store.UpdateWindows(ctx, srefs, func(tx state.WindowTx, live []state.Window) error {
+		st = CorrelationStats{}
+		c.Correlator.Forget() // a retried transaction starts from the store again
+		corrupt := map[state.WindowRef]bool{}
+		for _, w := range live {
+			if err := c.Correlator.RestoreWindow(w.RuleID, w.GroupKey, w.State); err != nil {
+				st.Corrupt++
+				corrupt[state.WindowRef{RuleID: w.RuleID, GroupKey: w.GroupKey}] = true
+				c.log(slog.LevelWarn, "corrupt correlation window started afresh", "rule", w.RuleID, "group", w.GroupKey, "error", err.Error())
+			}
+		}
+		_ = c.Correlator.Dirty() // restoring is not a change
+		alerts := c.Correlator.Sweep(now)
+		if observe != nil {
+			alerts = append(alerts, observe()...)
+		}
+		for _, ws := range c.Correlator.Dirty() {
+			ref := state.WindowRef{RuleID: ws.RuleID, GroupKey: ws.GroupKey}
+			delete(corrupt, ref)
+			if ws.Deleted {
+				if err := tx.DeleteWindow(ctx, ws.RuleID, ws.GroupKey); err != nil {
+					return err
+				}
+				st.Deleted++
+				continue
+			}
+			err := tx.PutWindow(ctx, state.Window{RuleID: ws.RuleID, GroupKey: ws.GroupKey, State: ws.State, ExpiresAt: ws.ExpiresAt})
+			if errors.Is(err, state.ErrTooLarge) {
+				// Failing would fail the record on every redelivery: keep the
+				// stored window as it was and say so.
+				st.TooLarge++
+				c.log(slog.LevelWarn, "correlation window too large to save; its newest events are not kept", "rule", ws.RuleID, "group", ws.GroupKey, "bytes", len(ws.State))
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			st.Saved++
+		}
+		for ref := range corrupt {
+			if err := tx.DeleteWindow(ctx, ref.RuleID, ref.GroupKey); err != nil {
+				return err
+			}
+			st.Deleted++
+		}
+		var err error
+		after, err = queueTx(tx, alerts)
+		return err
+	})
+	if err != nil {
+		c.stats.Failures++
+		return fmt.Errorf("correlation windows: %w", err)
+	}
+	c.stats.Corrupt += st.Corrupt
+	c.stats.Saved += st.Saved
+	c.stats.Deleted += st.Deleted
+	c.stats.TooLarge += st.TooLarge
+	if after != nil {
+		after()
+	}
+	return nil
 }
 
 func (c *Correlation) log(level slog.Level, msg string, args ...any) {

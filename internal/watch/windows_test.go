@@ -3,7 +3,6 @@ package watch
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -12,221 +11,161 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kmsguard/kmsguard/internal/cloudtrail"
 	"github.com/kmsguard/kmsguard/internal/detect"
 	"github.com/kmsguard/kmsguard/internal/state"
 )
 
-// bulkDisableRule is the built-in "3 keys disabled or scheduled for
-// deletion by one principal in 10 minutes" correlation.
-const bulkDisableRule = "a62c5a46-8805-4a4c-9332-16d8467f4960"
-
-// storeNow is the store's clock: just after the events, so their windows
-// are live.
-var storeNow = time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC)
-
-const mallory = "arn:aws:iam::111122223333:user/mallory"
-
-// disableKey is a DisableKey of key n by mallory, n minutes after 10:00.
-func disableKey(t *testing.T, n int) *cloudtrail.Record {
-	t.Helper()
-	rec, err := cloudtrail.Decode(fmt.Appendf(nil, `{"eventVersion":"1.10","eventID":"ev-%d","eventName":"DisableKey",
-		"eventSource":"kms.amazonaws.com","eventTime":"2026-11-20T10:0%d:00Z","awsRegion":"us-east-1",
-		"recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":%q,"accountId":"111122223333"},
-		"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/0000000%d-0000-4000-8000-000000000000"}}`, n, n, mallory, n))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec
-}
-
-func openStore(t *testing.T, path string) state.Store {
-	t.Helper()
-	s, err := state.Open(context.Background(), path, state.WithClock(func() time.Time { return storeNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-// newCorrelation builds a fresh engine, correlator and pipeline on store,
-// restored from it, as `kmsguard watch` does at start.
-func newCorrelation(t *testing.T, store state.Store, log *slog.Logger) (*Pipeline, *submitter, CorrelationStats) {
-	t.Helper()
-	set, err := detect.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := detect.NewEngine(set, detect.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := detect.NewCorrelator(set, detect.CorrelatorOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	corr := &Correlation{Engine: e, Correlator: c, Store: store, Logger: log}
-	st, err := corr.Restore(context.Background())
-	if err != nil {
-		t.Fatalf("restore: %v", err)
-	}
-	sub := &submitter{}
-	return &Pipeline{Correlation: corr, Submit: sub, History: store}, sub, st
-}
-
-// correlationAlerts counts the bulk-disable alerts sub got.
-func correlationAlerts(t *testing.T, store state.Store, sub *submitter) int {
-	t.Helper()
-	h, err := store.RecentAlerts(context.Background(), state.AlertQuery{RuleID: bulkDisableRule})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, id := range sub.got {
-		for _, r := range h {
-			if r.Alert.ID == id {
-				n++
+func TestCorrelationSurvivesRestart(t *testing.T) {
+	backends(t, func(t *testing.T, open func() state.Store) {
+		ctx := context.Background()
+		store := open()
+		p, _, st := worker(t, store, builtin(t), nil)
+		if st.Restored != 0 {
+			t.Fatalf("a new store restored %d windows", st.Restored)
+		}
+		for n := 1; n <= 2; n++ {
+			if err := p.Handle(ctx, disableKey(t, n), storeNow); err != nil {
+				t.Fatal(err)
 			}
 		}
-	}
-	return n
-}
-
-func TestCorrelationSurvivesRestart(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	before := time.Now()
-
-	store := openStore(t, path)
-	p, sub, st := newCorrelation(t, store, nil)
-	if st.Restored != 0 {
-		t.Fatalf("a new store restored %d windows", st.Restored)
-	}
-	for n := 1; n <= 2; n++ {
-		if err := p.Handle(ctx, disableKey(t, n), before); err != nil {
+		if ids, _ := queued(t, store, bulkDisableRule); len(ids) != 0 {
+			t.Fatalf("2 keys raised %d correlation alerts", len(ids))
+		}
+		// A crash: the pipeline, its correlator and the store handle go.
+		if err := store.Close(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if got := correlationAlerts(t, store, sub); got != 0 {
-		t.Fatalf("2 keys raised %d correlation alerts", got)
-	}
-	// A crash: the pipeline, its correlator and the store handle are gone.
-	if err := store.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	store = openStore(t, path)
-	p, sub, st = newCorrelation(t, store, nil)
-	// Both built-in correlations keep a window for mallory: DisableKey is
-	// also the destructive action of the IAM-change-then-destroy sequence.
-	if st.Restored != 2 || st.Corrupt != 0 {
-		t.Errorf("restore: %+v, want the 2 windows of mallory", st)
-	}
-	if err := p.Handle(ctx, disableKey(t, 3), before); err != nil {
-		t.Fatal(err)
-	}
-	if got := correlationAlerts(t, store, sub); got != 1 {
-		t.Errorf("the 3rd key after a restart raised %d correlation alerts, want 1", got)
-	}
-	// A redelivery of the 3rd event alerts no more.
-	if err := p.Handle(ctx, disableKey(t, 3), before); err != nil {
-		t.Fatal(err)
-	}
-	h, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: bulkDisableRule})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(h) != 1 {
-		t.Errorf("history holds %d correlation alerts, want 1", len(h))
-	}
+		store = open()
+		p, r, st := worker(t, store, builtin(t), nil)
+		// Both built-in correlations keep a window for mallory: DisableKey
+		// is also the destructive action of the IAM-change sequence.
+		if st.Restored != 2 || st.Corrupt != 0 {
+			t.Errorf("restore: %+v, want the 2 windows of mallory", st)
+		}
+		for range 2 { // the second is a redelivery
+			if err := p.Handle(ctx, disableKey(t, 3), storeNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids, pending := queued(t, store, bulkDisableRule)
+		if len(ids) != 1 || pending != 1 || r.woken != 1 {
+			t.Errorf("the 3rd key after a restart: %d correlation alerts, %d deliveries queued, %d wake-ups; want 1 of each", len(ids), pending, r.woken)
+		}
+	})
 }
 
 func TestCorrelationRestoreCorrupt(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	store := openStore(t, path)
-	p, _, _ := newCorrelation(t, store, nil)
-	if err := p.Handle(ctx, disableKey(t, 1), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	expires := storeNow.Add(time.Hour) // live by the store's clock
-	for _, w := range []state.Window{
-		{RuleID: bulkDisableRule, GroupKey: `["arn:aws:iam::111122223333:user/eve"]`, State: []byte(`{"v":1,"values":[`), ExpiresAt: expires},
-		{RuleID: bulkDisableRule, GroupKey: `["arn:aws:iam::111122223333:user/oscar"]`, State: []byte(`{"v":7,"values":["x"],"entries":[]}`), ExpiresAt: expires},
-	} {
-		if _, err := store.SaveWindow(ctx, w); err != nil {
+	backends(t, func(t *testing.T, open func() state.Store) {
+		ctx := context.Background()
+		store := open()
+		p, _, _ := worker(t, store, builtin(t), nil)
+		if err := p.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
 			t.Fatal(err)
 		}
-	}
-
-	var logs bytes.Buffer
-	_, _, st := newCorrelation(t, store, slog.New(slog.NewTextHandler(&logs, nil)))
-	if diff := cmp.Diff(CorrelationStats{Restored: 2, Corrupt: 2}, st); diff != "" {
-		t.Errorf("restore stats (-want +got):\n%s", diff)
-	}
-	for _, want := range []string{"user/eve", "decode", "user/oscar", "state version 7"} {
-		if !strings.Contains(logs.String(), want) {
-			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		expires := storeNow.Add(time.Hour) // live by the store's clock
+		for _, w := range []state.Window{
+			{RuleID: bulkDisableRule, GroupKey: `["arn:aws:iam::111122223333:user/eve"]`, State: []byte(`{"v":1,"values":[`), ExpiresAt: expires},
+			{RuleID: bulkDisableRule, GroupKey: `["arn:aws:iam::111122223333:user/oscar"]`, State: []byte(`{"v":7,"values":["x"],"entries":[]}`), ExpiresAt: expires},
+		} {
+			if _, err := store.SaveWindow(ctx, w); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	left, err := store.LoadWindows(ctx, bulkDisableRule, 0)
-	if err != nil {
+		var logs bytes.Buffer
+		_, _, st := worker(t, store, builtin(t), slog.New(slog.NewTextHandler(&logs, nil)))
+		if diff := cmp.Diff(CorrelationStats{Restored: 2, Corrupt: 2}, st); diff != "" {
+			t.Errorf("restore stats (-want +got):\n%s", diff)
+		}
+		for _, want := range []string{"user/eve", "decode", "user/oscar", "state version 7"} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %q:\n%s", want, logs.String())
+			}
+		}
+		left, err := store.LoadWindows(ctx, bulkDisableRule, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var groups []string
+		for _, w := range left {
+			groups = append(groups, w.GroupKey)
+		}
+		if diff := cmp.Diff([]string{`["` + mallory + `"]`}, groups); diff != "" {
+			t.Errorf("stored windows after restore (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestCorrelationCorruptWindowInUse: a window corrupted after start is met
+// when an event needs it; the event starts it afresh instead of failing.
+func TestCorrelationCorruptWindowInUse(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t, filepath.Join(t.TempDir(), "state.db"))
+	p, _, _ := worker(t, store, builtin(t), nil)
+	if _, err := store.SaveWindow(ctx, state.Window{RuleID: bulkDisableRule, GroupKey: `["` + mallory + `"]`, State: []byte(`{"v":1,`), ExpiresAt: storeNow.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	var groups []string
-	for _, w := range left {
-		groups = append(groups, w.GroupKey)
+	if err := p.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
+		t.Fatalf("a corrupt window failed the record: %v", err)
 	}
-	if diff := cmp.Diff([]string{`["` + mallory + `"]`}, groups); diff != "" {
-		t.Errorf("stored windows after restore (-want +got):\n%s", diff)
+	w, ok, err := store.LoadWindow(ctx, bulkDisableRule, `["`+mallory+`"]`)
+	if err != nil || !ok || !strings.Contains(string(w.State), "ev-1") {
+		t.Errorf("window after the event: %s, %v, %v; want a fresh window holding ev-1", w.State, ok, err)
+	}
+	if st := p.Correlation.Stats(); st.Corrupt != 1 {
+		t.Errorf("stats %+v, want 1 corrupt", st)
 	}
 }
 
-func TestCorrelationTickExpiresWindows(t *testing.T) {
-	ctx := context.Background()
-	store := openStore(t, filepath.Join(t.TempDir(), "state.db"))
-	p, _, _ := newCorrelation(t, store, nil)
-	if err := p.Handle(ctx, disableKey(t, 1), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if ws, err := store.LoadWindows(ctx, bulkDisableRule, 0); err != nil || len(ws) != 1 {
-		t.Fatalf("after one event: %d windows, %v", len(ws), err)
-	}
-	// An hour of event time later the 10-minute window (15 minutes late
-	// at most) can hold nothing: the tick drops it, in the store too.
-	if err := p.Tick(ctx, time.Date(2026, 11, 20, 11, 0, 0, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
-	if ws, err := store.LoadWindows(ctx, bulkDisableRule, 0); err != nil || len(ws) != 0 {
-		t.Errorf("after the tick: %d windows, %v", len(ws), err)
-	}
-	if st := p.Correlation.Stats(); st.Deleted != 1 {
-		t.Errorf("stats %+v, want 1 deletion", st)
-	}
-}
+// closingRule is a correlation whose condition has an upper bound: it
+// alerts when a 10-minute window closes with a single disabled key.
+const closingRule = `title: A single key disabled
+id: 00000000-0000-4000-8000-00000000c105
+level: low
+correlation:
+    type: event_count
+    rules:
+        - kms_key_disabled_or_deletion_scheduled_any
+    group-by:
+        - userIdentity.arn
+    timespan: 10m
+    condition:
+        gte: 1
+        lt: 2
+`
 
-func TestCorrelationConflictOverwrites(t *testing.T) {
-	ctx := context.Background()
-	store := openStore(t, filepath.Join(t.TempDir(), "state.db"))
-	a, _, _ := newCorrelation(t, store, nil)
-	b, _, _ := newCorrelation(t, store, nil)
-	// Two workers each see one of mallory's events: the second save finds
-	// the first worker's window and replaces it instead of failing.
-	if err := a.Handle(ctx, disableKey(t, 1), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Handle(ctx, disableKey(t, 2), time.Now()); err != nil {
-		t.Fatalf("a conflicting save failed the record: %v", err)
-	}
-	if st := b.Correlation.Stats(); st.Conflicts != 2 || st.Saved != 2 || st.Failures != 0 {
-		t.Errorf("worker b stats %+v, want 2 conflicts (one per correlation) and 2 saves", st)
-	}
-	w, found, err := store.LoadWindow(ctx, bulkDisableRule, `["`+mallory+`"]`)
-	if err != nil || !found {
-		t.Fatalf("load: %v, found %v", err, found)
-	}
-	if !strings.Contains(string(w.State), "ev-2") || strings.Contains(string(w.State), "ev-1") {
-		t.Errorf("stored window %s: want worker b's (ev-2 only)", w.State)
-	}
+// TestCorrelationTickClosesWindows: windows of a closing rule alert on the
+// tick once they close, exactly once however many workers tick.
+func TestCorrelationTickClosesWindows(t *testing.T) {
+	backends(t, func(t *testing.T, open func() state.Store) {
+		ctx := context.Background()
+		extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := builtin(t)
+		set.Add(extra)
+		store := open()
+		a, _, _ := worker(t, store, set, nil)
+		b, _, _ := worker(t, open(), set, nil)
+		if err := a.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
+			t.Fatal(err)
+		}
+		const rule = "00000000-0000-4000-8000-00000000c105"
+		if err := b.Tick(ctx, storeNow); err != nil {
+			t.Fatal(err)
+		}
+		if ids, _ := queued(t, store, rule); len(ids) != 0 {
+			t.Fatalf("an open window alerted: %v", ids)
+		}
+		// Past 10:01 + 10m + 15m of lateness the window is closed.
+		later := time.Date(2026, 11, 20, 10, 27, 0, 0, time.UTC)
+		for _, p := range []*Pipeline{b, a, b} {
+			if err := p.Tick(ctx, later); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ids, _ := queued(t, store, rule); len(ids) != 1 {
+			t.Errorf("%d alerts of the closing rule after three ticks, want 1", len(ids))
+		}
+	})
 }
