@@ -37,6 +37,7 @@ type Scanner struct {
 
 	bomChecked bool
 	lineMode   bool // scanning a top-level value: recover at line starts
+	walk       walkMode // how values outside line mode are walked (stage1.go)
 	mode       scanMode
 	done       bool
 	inRecord   bool // the last value came from a "Records" array
@@ -95,7 +96,7 @@ func (s *Scanner) Reset(r io.Reader) {
 	if buf == nil {
 		buf = make([]byte, initialBufSize)
 	}
-	*s = Scanner{r: r, buf: buf, qbuf: qbuf, queue: s.queue[:0]}
+	*s = Scanner{r: r, buf: buf, qbuf: qbuf, queue: s.queue[:0], walk: s.walk}
 }
 
 // Offset returns the stream offset of the first byte of the last value.
