@@ -36,7 +36,7 @@ type Scanner struct {
 	linePos int
 
 	bomChecked bool
-	lineMode   bool // scanning a top-level value: recover at line starts
+	lineMode   bool     // scanning a top-level value: recover at line starts
 	walk       walkMode // how values outside line mode are walked (stage1.go)
 	mode       scanMode
 	done       bool

@@ -104,20 +104,100 @@ func exactStrings(m blockMasks, in, esc bool, n int) (str uint64, escOut bool) {
 	return str, skip == n
 }
 
+// blockWalk is the state of a block walk at some byte: inside a string or
+// not, escaped or not, and the bracket depth.
+type blockWalk struct {
+	simd  bool   // use the SIMD classifier and skimmer
+	inStr uint64 // all ones when the byte is inside a string
+	esc   bool   // the byte is escaped
+	depth int
+}
+
+func newBlockWalk(mode walkMode, depth int) blockWalk {
+	return blockWalk{simd: mode == walkBlocksSIMD || (mode == walkAuto && defaultWalk() == walkBlocksSIMD), depth: depth}
+}
+
+func (w *blockWalk) classify(b *[64]byte) blockMasks {
+	if w.simd {
+		return classifySIMD(b)
+	}
+	return classifyGeneric(b)
+}
+
+// advance walks b from i to the bracket that brings the depth to zero and
+// returns the index after it, or -1 when b ends first (the walk's state is
+// then that at len(b), ready to go on with more input).
+func (w *blockWalk) advance(b []byte, i int) int {
+	var tail [64]byte
+	for i < len(b) {
+		if w.simd && !w.esc {
+			k, end := 0, 0
+			if k, w.inStr, w.depth, end = skim(b[i:], w.inStr, w.depth); end >= 0 {
+				return i + end
+			}
+			if i += k; i >= len(b) {
+				break
+			}
+		}
+		n := len(b) - i
+		var m blockMasks
+		if n >= 64 {
+			n = 64
+			m = w.classify((*[64]byte)(b[i : i+64]))
+		} else {
+			copy(tail[:], b[i:])
+			for k := n; k < 64; k++ {
+				tail[k] = ' ' // neutral: the states after byte n-1 and after the padding agree
+			}
+			if w.simd && !w.esc {
+				// Skim the padded tail too: it stops only on a backslash.
+				k, inStr, depth, end := skim(tail[:], w.inStr, w.depth)
+				if end >= 0 {
+					return i + end
+				}
+				if k == 64 {
+					w.inStr, w.depth = inStr, depth
+					break
+				}
+			}
+			m = w.classify(&tail)
+		}
+		var str uint64
+		if m.backslash == 0 && !w.esc {
+			str = prefixXor(m.quote) ^ w.inStr
+		} else {
+			str, w.esc = exactStrings(m, w.inStr != 0, w.esc, n)
+		}
+		w.inStr = -(str >> uint(n-1) & 1)
+		open, closing := m.open&^str, m.close&^str
+		nc := bits.OnesCount64(closing)
+		if w.depth > nc {
+			w.depth += bits.OnesCount64(open) - nc
+			i += n
+			continue
+		}
+		for x := open | closing; x != 0; x &= x - 1 {
+			p := bits.TrailingZeros64(x)
+			if open>>uint(p)&1 != 0 {
+				w.depth++
+				continue
+			}
+			if w.depth--; w.depth == 0 {
+				return i + p + 1
+			}
+		}
+		i += n
+	}
+	return -1
+}
+
 // scanBlocks is scanComposite for values outside line mode (the elements
 // of a Records array, the rest of a log file object): it finds the end of
 // the object or array at s.pos, entered at the given depth, with the same
 // refills, results and errors as the byte walk.
 func (s *Scanner) scanBlocks(start, depth int) (int, int, error) {
-	simd := s.walk == walkBlocksSIMD || (s.walk == walkAuto && defaultWalk() == walkBlocksSIMD)
-	classify := classifyGeneric
-	if simd {
-		classify = classifySIMD
-	}
+	w := newBlockWalk(s.walk, depth)
 	i := s.pos
-	var inStr uint64 // all ones when byte i is inside a string
-	esc := false     // byte i is escaped
-	var tail [64]byte
 	for {
 		if i >= s.end {
 			s.pos = i
@@ -129,50 +209,10 @@ func (s *Scanner) scanBlocks(start, depth int) (int, int, error) {
 			}
 			continue
 		}
-		if !esc && simd {
-			k := 0
-			k, inStr, depth = skim(s.buf[i:s.end], inStr, depth)
-			if i += k; i >= s.end {
-				continue
-			}
+		if e := w.advance(s.buf[:s.end], i); e >= 0 {
+			s.pos = e
+			return start, e, nil
 		}
-		n := s.end - i
-		var m blockMasks
-		if n >= 64 {
-			n = 64
-			m = classify((*[64]byte)(s.buf[i : i+64]))
-		} else {
-			copy(tail[:], s.buf[i:s.end])
-			for k := n; k < 64; k++ {
-				tail[k] = ' '
-			}
-			m = classify(&tail)
-		}
-		var str uint64
-		if m.backslash == 0 && !esc {
-			str = prefixXor(m.quote) ^ inStr
-		} else {
-			str, esc = exactStrings(m, inStr != 0, esc, n)
-		}
-		inStr = -(str >> uint(n-1) & 1)
-		open, closing := m.open&^str, m.close&^str
-		nc := bits.OnesCount64(closing)
-		if depth > nc {
-			depth += bits.OnesCount64(open) - nc
-			i += n
-			continue
-		}
-		for x := open | closing; x != 0; x &= x - 1 {
-			p := bits.TrailingZeros64(x)
-			if open>>uint(p)&1 != 0 {
-				depth++
-				continue
-			}
-			if depth--; depth == 0 {
-				s.pos = i + p + 1
-				return start, i + p + 1, nil
-			}
-		}
-		i += n
+		i = s.end
 	}
 }
