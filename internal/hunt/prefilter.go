@@ -16,14 +16,15 @@ import (
 // (absent, not a string, escaped value, malformed record) is a candidate,
 // and the engine decides.
 type prefilter struct {
+	eng     *detect.Engine      // for MayMatchRaw; nil: names only
 	all     bool                // a catch-all rule: every record is a candidate
 	pairs   map[string][]string // lower eventName -> lower eventSources
 	names   map[string]bool     // lower eventName, any source
 	sources map[string]bool     // lower eventSource, any name
 }
 
-func newPrefilter(pf detect.Prefilter) *prefilter {
-	p := &prefilter{all: pf.CatchAll, pairs: map[string][]string{}, names: map[string]bool{}, sources: map[string]bool{}}
+func newPrefilter(pf detect.Prefilter, eng *detect.Engine) *prefilter {
+	p := &prefilter{eng: eng, all: pf.CatchAll, pairs: map[string][]string{}, names: map[string]bool{}, sources: map[string]bool{}}
 	for _, k := range pf.Pairs {
 		n := string(lower(nil, []byte(k.Name)))
 		p.pairs[n] = append(p.pairs[n], string(lower(nil, []byte(k.Source))))
@@ -37,7 +38,10 @@ func newPrefilter(pf detect.Prefilter) *prefilter {
 	return p
 }
 
-// candidate reports whether raw may match a rule. It does not allocate.
+// candidate reports whether raw may match a rule: its eventName and
+// eventSource are some rule's, and it has the members those rules require
+// (detect.Engine.MayMatchRaw). It allocates only for records that pass
+// the first test.
 func (p *prefilter) candidate(raw []byte) bool {
 	if p.all {
 		return true
@@ -46,6 +50,18 @@ func (p *prefilter) candidate(raw []byte) bool {
 	if !ok || name == nil || !plain(name) {
 		return true
 	}
+	if !p.named(name, source) {
+		return false
+	}
+	if source == nil || !plain(source) {
+		return true
+	}
+	return p.eng == nil || p.eng.MayMatchRaw(string(source), string(name), raw)
+}
+
+// named reports whether a rule is indexed under the (plain) eventName and
+// the eventSource, nil when unreadable.
+func (p *prefilter) named(name, source []byte) bool {
 	var nb, sb [64]byte
 	n := lower(nb[:0], name)
 	if p.names[string(n)] {

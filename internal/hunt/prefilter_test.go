@@ -16,7 +16,7 @@ import (
 
 func TestPrefilter(t *testing.T) {
 	eng := builtinEngine(t)
-	pf := newPrefilter(eng.Prefilter())
+	pf := newPrefilter(eng.Prefilter(), eng)
 	tests := []struct {
 		name string
 		raw  string
@@ -26,7 +26,10 @@ func TestPrefilter(t *testing.T) {
 		{"case folded like the engine", `{"eventSource":"KMS.amazonaws.com","eventName":"disablekey"}`, true},
 		{"unwatched name", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt"}`, false},
 		{"watched name, other source", `{"eventSource":"ec2.amazonaws.com","eventName":"DisableKey"}`, false},
-		{"S3 write", `{"eventSource":"s3.amazonaws.com","eventName":"PutObject"}`, true},
+		{"S3 write with a KMS key", `{"eventSource":"s3.amazonaws.com","eventName":"PutObject","requestParameters":{"x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:us-east-1:444455556666:key/k"}}`, true},
+		{"S3 write without a KMS key: no rule can match", `{"eventSource":"s3.amazonaws.com","eventName":"PutObject","requestParameters":{"bucketName":"b"}}`, false},
+		{"S3 write, key spelt with escapes: decode", `{"eventSource":"s3.amazonaws.com","eventName":"PutObject","requestParameters":{"x-amz-server-side-encryption-aws-kms-key-\u0069d":"arn:aws:kms:us-east-1:444455556666:key/k"}}`, true},
+		{"S3 write, escape elsewhere: decode", `{"eventSource":"s3.amazonaws.com","eventName":"PutObject","userAgent":"\u0041"}`, true},
 		{"named twice (nested): not confused", `{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","requestParameters":{"eventName":"DisableKey"}}`, false},
 		{"not a syntax check: names decide", `{"eventSource":"kms.amazonaws.com",,"eventName":"Decrypt"}`, false},
 		{"unreadable: decode", `{"eventSource":"kms.amazonaws.com",,"eventName":"Decrypt","x":"\\"}`, true},
@@ -50,7 +53,7 @@ func TestPrefilter(t *testing.T) {
 }
 
 func TestPrefilterCatchAll(t *testing.T) {
-	pf := newPrefilter(detect.Prefilter{CatchAll: true})
+	pf := newPrefilter(detect.Prefilter{CatchAll: true}, nil)
 	if !pf.candidate([]byte(`{"eventName":"Anything"}`)) {
 		t.Error("a catch-all rule set must decode every record")
 	}
@@ -68,11 +71,13 @@ func FuzzPrefilter(f *testing.F) {
 		`{"eventSource":"kms.amazonaws.com","eventName":"DisableKey","eventName":"Decrypt"}`,
 		`{"eventSource":"kms.amazonaws.com","eventName":"Decrypt","eventName":"DisableKey"}`,
 		`{"eventSource":"kms.amazonaws.com","event\u004eame":"DisableKey","eventName":"Decrypt"}`,
+		`{"eventSource":"s3.amazonaws.com","eventName":"PutObject","recipientAccountId":"111122223333","requestParameters":{"bucketName":"b","x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:us-east-1:444455556666:key/k"}}`,
+		`{"eventSource":"s3.amazonaws.com","eventName":"CopyObject","recipientAccountId":"111122223333","requestParameters":{"x-amz-server-side-encryption-aws-kms-key-\u0069d":"arn:aws:kms:us-east-1:444455556666:key/k"}}`,
 	} {
 		f.Add([]byte(s))
 	}
 	eng := builtinEngine(f)
-	pf := newPrefilter(eng.Prefilter())
+	pf := newPrefilter(eng.Prefilter(), eng)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		rec, err := cloudtrail.Decode(raw)
 		if err != nil {
@@ -114,7 +119,8 @@ func BenchmarkPrefilter(b *testing.B) {
 	for _, r := range recs {
 		size += int64(len(r))
 	}
-	pf := newPrefilter(builtinEngine(b).Prefilter())
+	eng := builtinEngine(b)
+	pf := newPrefilter(eng.Prefilter(), eng)
 	b.SetBytes(size)
 	b.ResetTimer()
 	for b.Loop() {
