@@ -9,9 +9,9 @@ import "bytes"
 // members of the same name (as in Insight records) are not confused with
 // the top-level one. It allocates nothing; the result aliases raw.
 //
-// The detection layer uses it to pick the rules that could match a record
-// (indexed by eventSource and eventName) before paying for Decode. To
-// merely screen records, bytes.Contains with the value itself
+// Detection uses RawNameSource instead, which also rules out later
+// duplicates and escaped keys, to pick the rules that could match a record
+// before paying for Decode. To merely screen records, bytes.Contains with the value itself
 // (`kms.amazonaws.com"`) is faster still, ~13 GB/s against ~2.5 GB/s; a
 // pattern starting with '"' (`"eventSource":"kms...`) is ~30x slower than
 // the value alone, because '"' is the commonest byte in JSON.

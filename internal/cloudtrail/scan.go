@@ -21,7 +21,10 @@ import (
 //
 // A hand-written structural scan (strings, escapes, depth) finds the
 // boundaries, so scanning runs at memory speed and allocates nothing per
-// record once the buffer has grown to the largest record. Envelopes
+// record once the buffer has grown to the largest record. Records inside
+// arrays are walked in 64-byte blocks with SIMD where the CPU has AVX2
+// (stage1.go); top-level values, where line-oriented input is recovered
+// line by line, are walked byte by byte. Envelopes
 // (EventBridge, CloudWatch Logs, lookup-events) are unwrapped one layer up,
 // by RecordReader.
 type Scanner struct {
