@@ -31,7 +31,8 @@ type Scanner struct {
 	r    io.Reader
 	rerr error // sticky read error or io.EOF
 	buf  []byte
-	pos  int   // next unread byte in buf
+	own  []byte // s's own buffer (buf is the caller's after ResetBytes)
+	pos  int    // next unread byte in buf
 	end  int   // end of valid data in buf
 	base int64 // stream offset of buf[0]
 
@@ -95,11 +96,20 @@ func NewScanner(r io.Reader) *Scanner {
 
 // Reset makes s read r from the beginning, keeping its buffer.
 func (s *Scanner) Reset(r io.Reader) {
-	buf, qbuf := s.buf, s.qbuf
-	if buf == nil {
-		buf = make([]byte, initialBufSize)
+	own, qbuf := s.own, s.qbuf
+	if own == nil {
+		own = make([]byte, initialBufSize)
 	}
-	*s = Scanner{r: r, buf: buf, qbuf: qbuf, queue: s.queue[:0], walk: s.walk}
+	*s = Scanner{r: r, buf: own, own: own, qbuf: qbuf, queue: s.queue[:0], walk: s.walk}
+}
+
+// ResetBytes makes s read data, in place: the whole input is already in
+// memory (an inflated object), so it is not copied into s's buffer.
+// Records alias data, which must not change until the next Reset.
+func (s *Scanner) ResetBytes(data []byte) {
+	own, qbuf := s.own, s.qbuf
+	*s = Scanner{buf: data[:len(data):len(data)], end: len(data), rerr: io.EOF,
+		own: own, qbuf: qbuf, queue: s.queue[:0], walk: s.walk}
 }
 
 // Offset returns the stream offset of the first byte of the last value.
@@ -314,7 +324,7 @@ func (s *Scanner) fill(keep int) (shift int, ok bool, err error) {
 		}
 		nb := make([]byte, 2*len(s.buf))
 		copy(nb, s.buf[:s.end])
-		s.buf = nb
+		s.buf, s.own = nb, nb // kept across Reset, like the first buffer
 	}
 	for tries := 0; tries < 100; tries++ {
 		n, err := s.r.Read(s.buf[s.end:])

@@ -44,10 +44,15 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 
 // scanSteps runs a Scanner in the given walk mode over data read in chunks,
 // with a buffer of bufSize bytes to start with (it grows as values need).
+// chunks nil: the scanner reads data in place (ResetBytes).
 func scanSteps(t testing.TB, data []byte, mode walkMode, chunks []int, bufSize int) []step {
 	t.Helper()
-	s := &Scanner{buf: make([]byte, bufSize), walk: mode}
-	s.Reset(&chunkReader{data: data, pattern: chunks})
+	s := &Scanner{own: make([]byte, bufSize), walk: mode}
+	if chunks == nil {
+		s.ResetBytes(bytes.Clone(data))
+	} else {
+		s.Reset(&chunkReader{data: data, pattern: chunks})
+	}
 	var out []step
 	for i := 0; ; i++ {
 		if i > 100_000 {
@@ -95,6 +100,12 @@ func checkWalksAgree(t *testing.T, data []byte) {
 				t.Fatalf("walk %d, reads %v, buffer %d: disagrees with the byte walk on %q (-bytes +blocks):\n%s",
 					mode, c.chunks, c.bufSize, data, diff)
 			}
+		}
+	}
+	want := scanSteps(t, data, walkBytes, []int{1 << 20}, initialBufSize)
+	for _, mode := range []walkMode{walkBytes, walkAuto} {
+		if diff := cmp.Diff(want, scanSteps(t, data, mode, nil, 0)); diff != "" {
+			t.Fatalf("walk %d in place (ResetBytes) disagrees with reading %q (-read +in place):\n%s", mode, data, diff)
 		}
 	}
 }
