@@ -33,8 +33,8 @@ type Scanner struct {
 	buf  []byte
 	own  []byte // s's own buffer (buf is the caller's after ResetBytes)
 	pos  int    // next unread byte in buf
-	end  int   // end of valid data in buf
-	base int64 // stream offset of buf[0]
+	end  int    // end of valid data in buf
+	base int64  // stream offset of buf[0]
 
 	lines   int // newlines before buf[linePos]
 	linePos int
