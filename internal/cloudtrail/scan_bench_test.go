@@ -115,4 +115,34 @@ func BenchmarkLiteral(b *testing.B) {
 			}
 		}
 	})
+	// RawNameSource's fast path is for records without a backslash (most);
+	// with one it is RawLastStrings.
+	plain := bytes.Replace(raw, []byte(`,"note":"quoted \"value\" \\ with escapes"`), nil, 1)
+	if bytes.IndexByte(plain, '\\') >= 0 {
+		b.Fatalf("record still has escapes: %s", plain)
+	}
+	b.Run("RawNameSource-no-escapes", func(b *testing.B) {
+		b.SetBytes(int64(len(plain)))
+		for range b.N {
+			if _, v, _ := RawNameSource(plain); string(v) == "kms.amazonaws.com" {
+				b.Fatal("false positive")
+			}
+		}
+	})
+	b.Run("RawNameSource-escapes", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for range b.N {
+			if _, v, _ := RawNameSource(raw); string(v) == "kms.amazonaws.com" {
+				b.Fatal("false positive")
+			}
+		}
+	})
+	b.Run("RawLastStrings", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for range b.N {
+			if _, v, _ := RawLastStrings(raw, "eventName", "eventSource"); string(v) == "kms.amazonaws.com" {
+				b.Fatal("false positive")
+			}
+		}
+	})
 }
