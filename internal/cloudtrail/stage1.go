@@ -40,8 +40,8 @@ type blockMasks struct {
 	quote, backslash, open, close uint64
 }
 
-// classifyGeneric is the portable classifier; classifyBlock (per
-// architecture) may use SIMD and must return the same masks.
+// classifyGeneric is the portable classifier, and the reference for
+// classifySIMD (per architecture), which must return the same masks.
 func classifyGeneric(b *[64]byte) (m blockMasks) {
 	for i, c := range b {
 		bit := uint64(1) << uint(i)
