@@ -200,13 +200,13 @@ func randomValue(rng *rand.Rand, b *bytes.Buffer, depth int, object bool) {
 func randomString(rng *rand.Rand, b *bytes.Buffer) {
 	b.WriteByte('"')
 	for range rng.IntN(90) {
-		switch k := rng.IntN(20); {
-		case k == 0:
+		switch rng.IntN(20) {
+		case 0:
 			b.WriteString(strings.Repeat(`\`, 1+rng.IntN(5)))
 			b.WriteByte(`"n\{}`[rng.IntN(5)])
-		case k == 1:
+		case 1:
 			b.WriteString(`\"`)
-		case k == 2:
+		case 2:
 			b.WriteByte(`{}[]`[rng.IntN(4)])
 		default:
 			b.WriteByte('a' + byte(rng.IntN(26)))
