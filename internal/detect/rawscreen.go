@@ -15,10 +15,14 @@ import (
 // its keys (at any depth: the check is a necessary condition).
 type keyClause [][]byte
 
-// derivedNeeds names, for derived fields whose true value requires a raw
+// derivedNeeds names, for a derived field whose true value requires a raw
 // member, that member (see Deriver).
-var derivedNeeds = map[string]string{
-	DerivedPrefix + ".s3.foreignKmsKey": "x-amz-server-side-encryption-aws-kms-key-id",
+func derivedNeeds(field string) (member string, ok bool) {
+	switch field {
+	case DerivedPrefix + ".s3.foreignKmsKey":
+		return "x-amz-server-side-encryption-aws-kms-key-id", true
+	}
+	return "", false
 }
 
 // requiredKeys returns clauses that every record matching n satisfies.
@@ -35,7 +39,7 @@ func requiredKeys(n node) []keyClause {
 		if n.path[0] != DerivedPrefix {
 			return clauseOf(leaf)
 		}
-		raw, ok := derivedNeeds[n.name]
+		raw, ok := derivedNeeds(n.name)
 		if !ok {
 			return nil
 		}
