@@ -18,8 +18,7 @@ type keyClause [][]byte
 // derivedNeeds names, for a derived field whose true value requires a raw
 // member, that member (see Deriver).
 func derivedNeeds(field string) (member string, ok bool) {
-	switch field {
-	case DerivedPrefix + ".s3.foreignKmsKey":
+	if field == DerivedPrefix+".s3.foreignKmsKey" {
 		return "x-amz-server-side-encryption-aws-kms-key-id", true
 	}
 	return "", false
