@@ -43,6 +43,13 @@ func (rr *RecordReader) Reset(r io.Reader) {
 	rr.skipped = 0
 }
 
+// ResetBytes makes rr read data, in place (see Scanner.ResetBytes).
+func (rr *RecordReader) ResetBytes(data []byte) {
+	rr.sc.ResetBytes(data)
+	rr.queue = rr.queue[:0]
+	rr.skipped = 0
+}
+
 // Offset returns the byte offset of the last record, or of the envelope
 // that carried it.
 func (rr *RecordReader) Offset() int64 { return rr.off }

@@ -21,22 +21,27 @@ import (
 //
 // A hand-written structural scan (strings, escapes, depth) finds the
 // boundaries, so scanning runs at memory speed and allocates nothing per
-// record once the buffer has grown to the largest record. Envelopes
+// record once the buffer has grown to the largest record. Records inside
+// arrays are walked in 64-byte blocks with SIMD where the CPU has AVX2
+// (stage1.go); top-level values, where line-oriented input is recovered
+// line by line, are walked byte by byte. Envelopes
 // (EventBridge, CloudWatch Logs, lookup-events) are unwrapped one layer up,
 // by RecordReader.
 type Scanner struct {
 	r    io.Reader
 	rerr error // sticky read error or io.EOF
 	buf  []byte
-	pos  int   // next unread byte in buf
-	end  int   // end of valid data in buf
-	base int64 // stream offset of buf[0]
+	own  []byte // s's own buffer (buf is the caller's after ResetBytes)
+	pos  int    // next unread byte in buf
+	end  int    // end of valid data in buf
+	base int64  // stream offset of buf[0]
 
 	lines   int // newlines before buf[linePos]
 	linePos int
 
 	bomChecked bool
-	lineMode   bool // scanning a top-level value: recover at line starts
+	lineMode   bool     // scanning a top-level value: recover at line starts
+	walk       walkMode // how values outside line mode are walked (stage1.go)
 	mode       scanMode
 	done       bool
 	inRecord   bool // the last value came from a "Records" array
@@ -91,11 +96,20 @@ func NewScanner(r io.Reader) *Scanner {
 
 // Reset makes s read r from the beginning, keeping its buffer.
 func (s *Scanner) Reset(r io.Reader) {
-	buf, qbuf := s.buf, s.qbuf
-	if buf == nil {
-		buf = make([]byte, initialBufSize)
+	own, qbuf := s.own, s.qbuf
+	if own == nil {
+		own = make([]byte, initialBufSize)
 	}
-	*s = Scanner{r: r, buf: buf, qbuf: qbuf, queue: s.queue[:0]}
+	*s = Scanner{r: r, buf: own, own: own, qbuf: qbuf, queue: s.queue[:0], walk: s.walk}
+}
+
+// ResetBytes makes s read data, in place: the whole input is already in
+// memory (an inflated object), so it is not copied into s's buffer.
+// Records alias data, which must not change until the next Reset.
+func (s *Scanner) ResetBytes(data []byte) {
+	own, qbuf := s.own, s.qbuf
+	*s = Scanner{buf: data[:len(data):len(data)], end: len(data), rerr: io.EOF,
+		own: own, qbuf: qbuf, queue: s.queue[:0], walk: s.walk}
 }
 
 // Offset returns the stream offset of the first byte of the last value.
@@ -310,7 +324,7 @@ func (s *Scanner) fill(keep int) (shift int, ok bool, err error) {
 		}
 		nb := make([]byte, 2*len(s.buf))
 		copy(nb, s.buf[:s.end])
-		s.buf = nb
+		s.buf, s.own = nb, nb // kept across Reset, like the first buffer
 	}
 	for tries := 0; tries < 100; tries++ {
 		n, err := s.r.Read(s.buf[s.end:])

@@ -71,6 +71,9 @@ func (s *Scanner) recordsFirst() bool {
 // rest of an object already entered). start is the first byte to keep.
 // It returns the value's bounds in s.buf and leaves s.pos after it.
 func (s *Scanner) scanComposite(start, depth int) (int, int, error) {
+	if !s.lineMode && s.walk.blocks() {
+		return s.scanBlocks(start, depth)
+	}
 	i := s.pos
 	for {
 		if i >= s.end {

@@ -39,6 +39,10 @@ func valueEnd(b []byte, i int) int {
 			j = q + 1
 		}
 	case '{', '[':
+		if haveSIMD {
+			w := newBlockWalk(walkBlocksSIMD, 0)
+			return w.advance(b, i)
+		}
 		depth := 0
 		for j := i; j < len(b); j++ {
 			switch b[j] {

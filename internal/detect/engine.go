@@ -27,8 +27,9 @@ type Engine struct {
 }
 
 type compiledRule struct {
-	rule *Rule
-	cond node // the rule's condition with its filters applied
+	rule  *Rule
+	cond  node        // the rule's condition with its filters applied
+	needs []keyClause // members a matching record has (rawscreen.go)
 }
 
 // Match is one rule matching one record.
@@ -85,6 +86,9 @@ func NewEngine(set RuleSet, opts Options) (*Engine, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	for _, cr := range e.rules {
+		cr.needs = requiredKeys(cr.cond)
 	}
 	e.index = buildIndex(e.rules)
 	return e, nil

@@ -8,12 +8,14 @@
 // workers by default):
 //
 //	inflate + scan (source.Read) -> time window (eventTime, raw) ->
-//	prefilter (eventName/eventSource, raw) -> cloudtrail.Decode ->
-//	Engine.Match -> sink (dedup by AlertID; correlation plugs in here)
+//	prefilter (eventName/eventSource, raw; then the members the rules
+//	require, Engine.MayMatchRaw) -> cloudtrail.Decode -> Engine.Match ->
+//	sink (dedup by AlertID; correlation plugs in here)
 //
-// Records no rule could match cost an inflate, a structural scan and two
-// allocation-free field lookups; nothing else is kept per record, so
-// memory grows with the alerts found, not with the corpus.
+// Records no rule could match cost an inflate, a structural scan and an
+// allocation-free lookup of eventName and eventSource
+// (cloudtrail.RawNameSource); nothing else is kept per record, so memory
+// grows with the alerts found, not with the corpus.
 package hunt
 
 import (
@@ -54,7 +56,7 @@ type Result struct {
 // Run reads every source and returns the alerts. Bad input is counted in
 // Result.Stats and reading goes on; the error is for a cancelled context.
 func Run(ctx context.Context, sources []source.Source, opts Options) (*Result, error) {
-	pf := newPrefilter(opts.Engine.Prefilter())
+	pf := newPrefilter(opts.Engine.Prefilter(), opts.Engine)
 	res := &Result{}
 	s := &sink{corr: opts.Correlator, seen: map[string]struct{}{}}
 	var outOfWindow, candidates atomic.Int64

@@ -10,23 +10,21 @@ import (
 // prefilter decides from a record's raw bytes whether any rule could match
 // it, so that only candidates are decoded. It reproduces the engine's
 // index (detect.Engine.Prefilter): eventSource and eventName compared
-// case-insensitively. It errs only towards decoding: a record whose
-// top-level eventName or eventSource cannot be read without decoding
-// (absent, not a string, escaped) is a candidate, and the engine decides.
+// case-insensitively, on the top-level members as Decode reads them (the
+// last of duplicates, keys unescaped). It errs only towards decoding: a
+// record whose eventName or eventSource cannot be read without decoding
+// (absent, not a string, escaped value, malformed record) is a candidate,
+// and the engine decides.
 type prefilter struct {
+	eng     *detect.Engine      // for MayMatchRaw; nil: names only
 	all     bool                // a catch-all rule: every record is a candidate
 	pairs   map[string][]string // lower eventName -> lower eventSources
 	names   map[string]bool     // lower eventName, any source
 	sources map[string]bool     // lower eventSource, any name
-	// The member names from their second byte, with the closing quote
-	// ("ventName\""): a pattern whose first byte is common in JSON is
-	// slow to search for (see BENCHMARKS.md).
-	nameTail, sourceTail []byte
 }
 
-func newPrefilter(pf detect.Prefilter) *prefilter {
-	p := &prefilter{all: pf.CatchAll, pairs: map[string][]string{}, names: map[string]bool{}, sources: map[string]bool{},
-		nameTail: []byte(`ventName"`), sourceTail: []byte(`ventSource"`)}
+func newPrefilter(pf detect.Prefilter, eng *detect.Engine) *prefilter {
+	p := &prefilter{eng: eng, all: pf.CatchAll, pairs: map[string][]string{}, names: map[string]bool{}, sources: map[string]bool{}}
 	for _, k := range pf.Pairs {
 		n := string(lower(nil, []byte(k.Name)))
 		p.pairs[n] = append(p.pairs[n], string(lower(nil, []byte(k.Source))))
@@ -40,16 +38,31 @@ func newPrefilter(pf detect.Prefilter) *prefilter {
 	return p
 }
 
-// candidate reports whether raw may match a rule. It does not allocate.
+// candidate reports whether raw may match a rule: its eventName and
+// eventSource are some rule's, and it has the members those rules require
+// (detect.Engine.MayMatchRaw). It allocates only for records that pass
+// the first test.
 func (p *prefilter) candidate(raw []byte) bool {
 	if p.all {
 		return true
 	}
-	var nb, sb [64]byte
-	name, ok := lastMember(raw, "eventName", p.nameTail)
-	if !ok {
+	name, source, ok := cloudtrail.RawNameSource(raw)
+	if !ok || name == nil || !plain(name) {
 		return true
 	}
+	if !p.named(name, source) {
+		return false
+	}
+	if source == nil || !plain(source) {
+		return true
+	}
+	return p.eng == nil || p.eng.MayMatchRaw(string(source), string(name), raw)
+}
+
+// named reports whether a rule is indexed under the (plain) eventName and
+// the eventSource, nil when unreadable.
+func (p *prefilter) named(name, source []byte) bool {
+	var nb, sb [64]byte
 	n := lower(nb[:0], name)
 	if p.names[string(n)] {
 		return true
@@ -58,8 +71,7 @@ func (p *prefilter) candidate(raw []byte) bool {
 	if !named && len(p.sources) == 0 {
 		return false
 	}
-	source, ok := lastMember(raw, "eventSource", p.sourceTail)
-	if !ok {
+	if source == nil || !plain(source) {
 		return true
 	}
 	s := lower(sb[:0], source)
@@ -72,23 +84,6 @@ func (p *prefilter) candidate(raw []byte) bool {
 		}
 	}
 	return false
-}
-
-// lastMember returns the plain value of the top-level string member key,
-// when no later member could carry the same name: Decode, like
-// encoding/json, keeps the last of duplicate members, and a later name
-// could be spelt with \u escapes. ok is false when that cannot be ruled
-// out by a byte search of the rest of the record (the caller decodes).
-func lastMember(raw []byte, key string, tail []byte) ([]byte, bool) {
-	v, ok := cloudtrail.RawString(raw, key)
-	if !ok || !plain(v) {
-		return nil, false
-	}
-	rest := raw[cap(raw)-cap(v)+len(v):] // v aliases raw
-	if bytes.Contains(rest, tail) || (bytes.IndexByte(rest, '\\') >= 0 && bytes.Contains(rest, []byte(`\u`))) {
-		return nil, false
-	}
-	return v, true
 }
 
 // plain reports whether a raw JSON string value is its own text: no

@@ -207,8 +207,8 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 		if out, err := w.whole.inflate(w.out[:0], w.gz, maxWholeOutput); err == nil {
 			w.out = out
 			w.stats.Files++
-			w.plain.Reset(out)
-			err := w.scan(ctx, o, w.plain, h)
+			w.rr.ResetBytes(out)
+			err := w.scan(ctx, o, h)
 			w.stats.Bytes += counted.n
 			w.trim()
 			return err
@@ -229,15 +229,16 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 		r = w.zr
 	}
 	w.stats.Files++
-	err = w.scan(ctx, o, r, h)
+	w.rr.Reset(r)
+	err = w.scan(ctx, o, h)
 	w.stats.Bytes += counted.n
 	w.trim()
 	return err
 }
 
-// scan hands every record of one object's content to h.
-func (w *worker) scan(ctx context.Context, o Object, r io.Reader, h Handler) error {
-	w.rr.Reset(r)
+// scan hands every record of one object's content, which w.rr has just
+// been reset to, to h.
+func (w *worker) scan(ctx context.Context, o Object, h Handler) error {
 	bad := 0
 	for {
 		raw, err := w.rr.Next()

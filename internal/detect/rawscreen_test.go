@@ -1,0 +1,91 @@
+package detect
+
+import (
+	"testing"
+
+	"github.com/kmsguard/kmsguard/internal/cloudtrail"
+)
+
+func TestMayMatchRaw(t *testing.T) {
+	const rules = `title: needs a member
+id: 6f1d2a54-8a0e-4d39-9e53-0d7c1f3b2a10
+logsource: {product: aws, service: cloudtrail}
+detection:
+    sel:
+        eventSource: ec2.amazonaws.com
+        eventName: RunInstances
+        requestParameters.instanceType|startswith: p4
+    either:
+        - userIdentity.sessionContext.mfa: 'x'
+        - additionalEventData.mfa|exists: true
+    notthis:
+        errorCode: null
+    condition: sel and either and not notthis
+---
+title: any instance stopped
+id: 0c1e6a5e-2b7f-4d8e-a1f3-9b2c4d5e6f70
+logsource: {product: aws, service: cloudtrail}
+detection:
+    sel:
+        eventName: StopInstances
+    condition: sel
+`
+	set, err := ParseRuleSet("test.yml", []byte(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := NewEngine(set, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, source, event, raw string
+		want                     bool
+	}{
+		{"every member present", "ec2.amazonaws.com", "RunInstances", `{"requestParameters":{"instanceType":"p4d"},"additionalEventData":{"mfa":1}}`, true},
+		{"one of either", "ec2.amazonaws.com", "RunInstances", `{"requestParameters":{"instanceType":"p4d"},"userIdentity":{"sessionContext":{"mfa":"x"}}}`, true},
+		{"instanceType missing", "ec2.amazonaws.com", "RunInstances", `{"requestParameters":{},"additionalEventData":{"mfa":1}}`, false},
+		{"neither mfa member", "ec2.amazonaws.com", "RunInstances", `{"requestParameters":{"instanceType":"p4d"}}`, false},
+		{"a \\u escape may spell a key", "ec2.amazonaws.com", "RunInstances", `{"requestParameters":{"instance\u0054ype":"p4d"}}`, true},
+		{"rule without member needs", "ec2.amazonaws.com", "StopInstances", `{}`, true},
+		{"no rule for the event", "ec2.amazonaws.com", "DescribeInstances", `{"requestParameters":{"instanceType":"p4d"},"additionalEventData":{"mfa":1}}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := eng.MayMatchRaw(tt.source, tt.event, []byte(tt.raw)); got != tt.want {
+				t.Errorf("MayMatchRaw = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzMayMatchRaw holds the raw screen to the engine with the built-in
+// rules: a record the engine matches is never turned away.
+func FuzzMayMatchRaw(f *testing.F) {
+	set, err := Builtin()
+	if err != nil {
+		f.Fatal(err)
+	}
+	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		`{"eventSource":"s3.amazonaws.com","eventName":"PutObject","recipientAccountId":"111122223333","requestParameters":{"x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:us-east-1:444455556666:key/k"}}`,
+		`{"eventSource":"s3.amazonaws.com","eventName":"CopyObject","recipientAccountId":"111122223333","requestParameters":{"x-amz-server-side-encryption-aws-kms-key-\u0069d":"arn:aws:kms:us-east-1:444455556666:key/k"}}`,
+		`{"eventSource":"kms.amazonaws.com","eventName":"DisableKey","errorCode":"AccessDenied"}`,
+		`{"eventSource":"s3.amazonaws.com","eventName":"PutObject","kmsguard":{"s3":{"foreignKmsKey":true}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		rec, err := cloudtrail.Decode(raw)
+		if err != nil {
+			return
+		}
+		source, name := rec.String("eventSource"), rec.String("eventName")
+		if len(eng.Match(rec)) > 0 && !eng.MayMatchRaw(source, name, raw) {
+			t.Fatalf("the engine matches but MayMatchRaw turns away %q", raw)
+		}
+	})
+}
