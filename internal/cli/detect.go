@@ -37,6 +37,7 @@ type detectOptions struct {
 	format, output string
 	failOn         string
 	workers        int
+	validate       bool
 	profile        string
 	region         string
 }
@@ -69,6 +70,7 @@ read (the alerts of the rest are still reported), 4 the run failed.`,
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout")
 	f.StringVar(&o.failOn, "fail-on", defaultDetectFailOn, "exit 1 when an alert is at or above this severity (informational, low, medium, high, critical, or none)")
 	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: the number of CPUs)")
+	f.BoolVar(&o.validate, "validate", false, "decode every record, also those no rule could match, and report any that is damaged (slower)")
 	f.StringVar(&o.profile, "profile", "", "AWS profile for s3:// sources")
 	f.StringVar(&o.region, "region", "", "AWS Region for s3:// sources")
 	return cmd
@@ -130,7 +132,7 @@ func runDetect(ctx context.Context, a *app, o detectOptions, args []string) erro
 		defer debug.SetGCPercent(debug.SetGCPercent(detectGCPercent))
 	}
 	started := a.clock()
-	res, err := hunt.Run(ctx, sources, hunt.Options{Engine: eng, Correlator: corr, Workers: o.workers, Since: since, Until: until})
+	res, err := hunt.Run(ctx, sources, hunt.Options{Engine: eng, Correlator: corr, Workers: o.workers, Since: since, Until: until, Validate: o.validate})
 	if err != nil {
 		return fmt.Errorf("detect: %w", err)
 	}

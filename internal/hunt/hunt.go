@@ -42,6 +42,10 @@ type Options struct {
 	// Since and Until bound eventTime (inclusive); zero means unbounded.
 	// Whole log files whose delivery date is outside are not read.
 	Since, Until time.Time
+	// Validate decodes every record, not only those a rule could match, so
+	// that damage inside a record whose brackets and strings still balance
+	// (a missing comma, say) is reported as an input error. Slower.
+	Validate bool
 }
 
 // Result is what a run found.
@@ -67,14 +71,18 @@ func Run(ctx context.Context, sources []source.Source, opts Options) (*Result, e
 				outOfWindow.Add(1)
 				return nil
 			}
-			if !pf.candidate(it.Raw) {
+			candidate := pf.candidate(it.Raw)
+			if !candidate && !opts.Validate {
 				return nil
 			}
-			candidates.Add(1)
 			rec, err := cloudtrail.Decode(it.Raw)
 			if err != nil {
 				return it.Errorf("%v", err)
 			}
+			if !candidate {
+				return nil
+			}
+			candidates.Add(1)
 			if matches := opts.Engine.Match(rec); len(matches) > 0 {
 				s.add(matches, rec)
 			}
