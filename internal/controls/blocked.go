@@ -31,7 +31,7 @@ func askAllKeys(a *policy.Analyzer, p *policy.Policy, patterns []string, partiti
 	v := askBlocked(p, patterns, func(action string) (policy.SetAnswer, error) {
 		return a.AllowsAll(p, action, policy.KMSKeys(partition))
 	}, "on every KMS key")
-	if v.status != StatusPass || !isAccountID(owner) {
+	if v.status != StatusPass || !policy.IsAccountID(owner) {
 		return v
 	}
 	// Region and key id are approximated by "?*-?*" and "?*" (globs cannot
@@ -200,11 +200,11 @@ func evidenceRefs(es []policy.Evidence) []string {
 // keys KMSGUARD-IAM-1 does not count as outside.
 func trustedAccounts(cc CheckContext, owner string) []string {
 	out := []string{}
-	if isAccountID(owner) {
+	if policy.IsAccountID(owner) {
 		out = append(out, owner)
 	}
 	for _, t := range cc.Config.Organization.TrustedAccounts {
-		if isAccountID(t) && t != owner {
+		if policy.IsAccountID(t) && t != owner {
 			out = append(out, t)
 		}
 	}

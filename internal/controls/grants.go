@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kmsguard/kmsguard/internal/inventory"
+	"github.com/kmsguard/kmsguard/internal/policy"
 	"github.com/kmsguard/kmsguard/internal/severity"
 )
 
@@ -62,7 +63,7 @@ func serviceGrantReason(g inventory.Grant) string {
 
 // principalAccount returns the account id in a principal ARN ("" if none).
 func principalAccount(p string) string {
-	if isAccountID(p) {
+	if policy.IsAccountID(p) {
 		return p
 	}
 	parts := strings.SplitN(p, ":", 6)

@@ -2,7 +2,6 @@ package controls
 
 import (
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/kmsguard/kmsguard/internal/inventory"
@@ -62,11 +61,6 @@ func parallelFindings[T any](items []T, check func(T) []Finding) []Finding {
 		out = append(out, r...)
 	}
 	return out
-}
-
-// isAccountID reports whether s is a 12-digit account id.
-func isAccountID(s string) bool {
-	return len(s) == 12 && strings.Trim(s, "0123456789") == ""
 }
 
 // rootARN is the account root principal's ARN.

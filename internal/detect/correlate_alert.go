@@ -7,6 +7,7 @@ import (
 
 	"github.com/kmsguard/kmsguard/internal/alert"
 	"github.com/kmsguard/kmsguard/internal/cloudtrail"
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // Correlation fields: computed for group-by and value_count when the
@@ -54,7 +55,7 @@ func keyARNOf(rec *cloudtrail.Record) string {
 	}
 	id := rec.String("requestParameters.keyId")
 	region, acct := rec.String("awsRegion"), rec.String("recipientAccountId")
-	if !isUUID(id) && !strings.HasPrefix(id, "mrk-") || region == "" || !isAccountID(acct) {
+	if !isUUID(id) && !strings.HasPrefix(id, "mrk-") || region == "" || !policy.IsAccountID(acct) {
 		return ""
 	}
 	partition := "aws"

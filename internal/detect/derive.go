@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kmsguard/kmsguard/internal/cloudtrail"
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // DerivedPrefix is the reserved top-level record key under which the
@@ -76,27 +77,15 @@ func (d Deriver) Derive(rec *cloudtrail.Record, name string) {
 func accountOf(principal string) string {
 	if strings.HasPrefix(principal, "arn:") {
 		parts := strings.SplitN(principal, ":", 6)
-		if len(parts) == 6 && isAccountID(parts[4]) {
+		if len(parts) == 6 && policy.IsAccountID(parts[4]) {
 			return parts[4]
 		}
 		return ""
 	}
-	if isAccountID(principal) {
+	if policy.IsAccountID(principal) {
 		return principal
 	}
 	return ""
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func deriveGrant(rec *cloudtrail.Record) map[string]any {
@@ -135,7 +124,7 @@ func bucketOwner(rec *cloudtrail.Record) string {
 		for _, r := range res {
 			m, _ := r.(map[string]any)
 			if t, _ := m["type"].(string); t == "AWS::S3::Bucket" {
-				if a, _ := m["accountId"].(string); isAccountID(a) {
+				if a, _ := m["accountId"].(string); policy.IsAccountID(a) {
 					return a
 				}
 			}

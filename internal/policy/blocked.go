@@ -39,7 +39,7 @@ type BlockedActionReport struct {
 // them.
 func (a *Analyzer) CheckBlockedAction(p *Policy, action, partition string, trusted []string) (BlockedActionReport, error) {
 	for _, acct := range trusted {
-		if !isAccountID(acct) {
+		if !IsAccountID(acct) {
 			return BlockedActionReport{}, errors.New("trusted account " + acct + " is not a 12-digit account id")
 		}
 	}

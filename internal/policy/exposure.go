@@ -91,7 +91,7 @@ func StatementExposureOf(st *Statement, opts ExposureOptions) StatementExposure 
 	}
 	if e.Open = openPrincipalOf(st); e.Open == "" {
 		for _, a := range st.Principals.AWS {
-			if acct := principalAccountOf(a); isAccountID(acct) && !opts.own(acct) {
+			if acct := principalAccountOf(a); IsAccountID(acct) && !opts.own(acct) {
 				e.ForeignPrincipals = append(e.ForeignPrincipals, a)
 				e.Foreign = appendNew(e.Foreign, acct)
 			}
@@ -118,7 +118,7 @@ func StatementExposureOf(st *Statement, opts ExposureOptions) StatementExposure 
 			}
 			switch {
 			case opts.own(acct):
-			case isAccountID(acct):
+			case IsAccountID(acct):
 				own = false
 				e.Foreign = appendNew(e.Foreign, acct)
 			default: // a wildcard or malformed value pins nothing

@@ -30,7 +30,7 @@ func (p *parser) principals(v *jsonValue, path string) (*Principals, *ParseError
 				switch {
 				case s == "*":
 					pr.Wildcard = true
-				case isAccountID(s):
+				case IsAccountID(s):
 					pr.AWS = append(pr.AWS, "arn:"+p.partition+":iam::"+s+":root")
 				case strings.HasPrefix(s, "arn:"):
 					pr.AWS = append(pr.AWS, s)
@@ -51,7 +51,9 @@ func (p *parser) principals(v *jsonValue, path string) (*Principals, *ParseError
 	return pr, nil
 }
 
-func isAccountID(s string) bool {
+// IsAccountID reports whether s is an AWS account id: exactly 12 ASCII
+// digits.
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}

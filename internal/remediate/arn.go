@@ -1,6 +1,10 @@
 package remediate
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kmsguard/kmsguard/internal/policy"
+)
 
 type keyARN struct{ partition, region, account, id string }
 
@@ -17,7 +21,7 @@ func isKeyARN(s string) bool { _, ok := parseKeyARN(s); return ok }
 
 // accountOf returns the account id of a principal ARN or a bare id, or "".
 func accountOf(p string) string {
-	if isAccountID(p) {
+	if policy.IsAccountID(p) {
 		return p
 	}
 	parts := strings.SplitN(p, ":", 6)
@@ -26,5 +30,3 @@ func accountOf(p string) string {
 	}
 	return ""
 }
-
-func isAccountID(s string) bool { return len(s) == 12 && strings.Trim(s, "0123456789") == "" }

@@ -130,7 +130,7 @@ func crossAccountStatements(p *policy.Policy, arn keyARN, opts Options) []int {
 		}
 		callers := map[string]string{} // principal ARN -> account
 		for _, a := range st.Principals.AWS {
-			if acct := accountOf(a); isAccountID(acct) {
+			if acct := accountOf(a); policy.IsAccountID(acct) {
 				callers[a] = acct
 			}
 		}
@@ -139,7 +139,7 @@ func crossAccountStatements(p *policy.Policy, arn keyARN, opts Options) []int {
 				continue
 			}
 			for _, v := range c.Values {
-				if acct := accountOf(v); isAccountID(acct) {
+				if acct := accountOf(v); policy.IsAccountID(acct) {
 					callers["arn:"+arn.partition+":iam::"+acct+":root"] = acct
 				}
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/kmsguard/kmsguard/internal/controls"
+	"github.com/kmsguard/kmsguard/internal/policy"
 	"github.com/kmsguard/kmsguard/internal/severity"
 )
 
@@ -58,7 +59,7 @@ func (a asffWriter) Write(w io.Writer, s Scan) error {
 	created := s.generatedAt().Format(timeRFC3339Millis)
 	groups := map[[2]string][]types.AwsSecurityFinding{}
 	for _, f := range sortedFindings(s.Findings) {
-		if !isAccountID(f.AccountID) {
+		if !policy.IsAccountID(f.AccountID) {
 			return fmt.Errorf("asff: %s on %s: account id %q is not a 12-digit AWS account id", f.ControlID, f.ResourceID, f.AccountID)
 		}
 		region := cmp.Or(f.Region, home)
@@ -220,18 +221,6 @@ func asffResourceType(cfn string) string {
 // asffID is stable across runs so that a re-import updates the finding.
 func asffID(f controls.Finding) string {
 	return fmt.Sprintf("kmsguard/%s/%s/%s/%s", f.AccountID, cmp.Or(f.Region, "global"), f.ControlID, findingHash(f))
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func arnPartition(arn string) string {
