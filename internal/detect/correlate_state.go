@@ -79,8 +79,16 @@ func (c *Correlator) encodeWindow(cs *corrState, g *group) WindowState {
 		newest = g.entries[n-1].Time
 	}
 	return WindowState{RuleID: cs.corr.ID, GroupKey: g.key, State: data,
-		ExpiresAt: newest.Add(cs.corr.Timespan + c.opts.AllowedLateness)}
+		ExpiresAt: newest.Add(cs.corr.Timespan + c.opts.AllowedLateness + closeGrace)}
 }
+
+// closeGrace keeps a stored window loadable for a while after it can
+// close. A window closes once start+timespan+lateness is past, and when
+// its newest event is its first that is the very moment it would expire:
+// without the grace a store that drops expired windows would never hand it
+// back to the periodic settle (watch ticks every 30 s) that fires the
+// alerts of rules deciding at close time (lt, lte, eq, neq).
+const closeGrace = 5 * time.Minute
 
 // RestoreWindow loads a window saved from Dirty or Snapshot, replacing the
 // group's current state, and moves the watermark up to its newest event.

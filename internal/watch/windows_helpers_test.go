@@ -35,7 +35,17 @@ const (
 // tests: just after the events, so their windows are live.
 var storeNow = time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC)
 
-func clockNow() time.Time { return storeNow }
+// clockNow is the stores' and correlations' clock: storeNow unless a test
+// moves it with setClock (the package's tests do not run in parallel).
+func clockNow() time.Time { return movingClock }
+
+var movingClock = storeNow
+
+// setClock moves clockNow to at until the test ends.
+func setClock(t *testing.T, at time.Time) {
+	movingClock = at
+	t.Cleanup(func() { movingClock = storeNow })
+}
 
 const mallory = "arn:aws:iam::111122223333:user/mallory"
 

@@ -169,3 +169,38 @@ func TestCorrelationTickClosesWindows(t *testing.T) {
 		}
 	})
 }
+
+// TestCorrelationTickClosesWindowsAsTimePasses: the store's clock and the
+// ticks move together, as in production. A window whose only event is at
+// 10:01 can close at 10:26 (10m span, 15m lateness), the same moment its
+// newest event would make it expire: the closing rule must still alert,
+// once, on the first tick after that.
+func TestCorrelationTickClosesWindowsAsTimePasses(t *testing.T) {
+	backends(t, func(t *testing.T, open func() state.Store) {
+		ctx := context.Background()
+		extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := builtin(t)
+		set.Add(extra)
+		store := open()
+		a, _, _ := worker(t, store, set, nil)
+		b, _, _ := worker(t, open(), set, nil)
+		if err := a.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
+			t.Fatal(err)
+		}
+		const rule = "00000000-0000-4000-8000-00000000c105"
+		for at := storeNow; at.Before(time.Date(2026, 11, 20, 10, 40, 0, 0, time.UTC)); at = at.Add(30 * time.Second) {
+			setClock(t, at)
+			for _, p := range []*Pipeline{a, b} {
+				if err := p.Tick(ctx, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if ids, _ := queued(t, store, rule); len(ids) != 1 {
+			t.Errorf("%d alerts of the closing rule after ticking past its close, want 1", len(ids))
+		}
+	})
+}
