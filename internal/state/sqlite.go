@@ -18,7 +18,8 @@ const sqliteBusyTimeout = 30 * time.Second
 // openSQLite opens (creating if needed) the SQLite database at path.
 //
 // Concurrency: within one process a single connection serialises every
-// statement, so the process never contends with itself. Across processes,
+// statement, so the process never contends with itself (a second
+// connection only runs the WAL checkpoints, see sqlite_checkpoint.go). Across processes,
 // WAL mode lets readers proceed while one writer writes, every transaction
 // begins IMMEDIATE (taking the write lock up front, so two transactions never
 // deadlock upgrading a read lock), and busy_timeout makes a writer wait for
