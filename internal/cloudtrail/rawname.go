@@ -15,20 +15,33 @@ import "bytes"
 // backslashes) and checking, with the block walk, that each is a key at
 // depth 1. Records with a backslash, duplicates and anything unusual take
 // the member-by-member walk.
+//
+// The answer never depends on the CPU: without AVX2 the same search runs
+// with the portable classifier and anchor loop. That matters for damaged
+// records, which this does not validate (damage between members that the
+// search passes over still gives ok): a machine without AVX2 must skip or
+// report exactly the records an AVX2 machine does.
 func RawNameSource(raw []byte) (name, source []byte, ok bool) {
-	if !haveSIMD {
-		return rawNameSourcePortable(raw)
-	}
+	return rawNameSource(raw, haveSIMD)
+}
+
+// rawNameSource is RawNameSource with the SIMD classifier and anchor search
+// (simd) or their portable equivalents.
+func rawNameSource(raw []byte, simd bool) (name, source []byte, ok bool) {
 	i := skipWS(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, nil, false
 	}
-	w := newBlockWalk(walkBlocksSIMD, 0)
+	mode := walkBlocksGeneric
+	if simd {
+		mode = walkBlocksSIMD
+	}
+	w := newBlockWalk(mode, 0)
 	walked := i // the walk's state is that at raw[walked]
 	var found [2]bool
 	var vals [2][]byte
 	for from := i; ; {
-		k := indexAnchor(raw[from:])
+		k := indexAnchor(raw[from:], simd)
 		if k < 0 {
 			break
 		}

@@ -40,10 +40,10 @@ func skim(b []byte, inStr uint64, depth int) (done int, inStrOut uint64, depthOu
 func indexAnchorAVX2(p *byte, n int) (found int, next int)
 
 // indexAnchor returns the first i with b[i] == '\\', or b[i] == 't' and
-// b[i+1] == 'N' or 'S', or -1.
-func indexAnchor(b []byte) int {
+// b[i+1] == 'N' or 'S', or -1; with AVX2 (simd) or a byte loop.
+func indexAnchor(b []byte, simd bool) int {
 	i := 0
-	if len(b) >= 33 {
+	if simd && len(b) >= 33 {
 		k, next := indexAnchorAVX2(&b[0], len(b))
 		if k >= 0 {
 			return k

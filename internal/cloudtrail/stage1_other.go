@@ -12,7 +12,7 @@ func skim(_ []byte, inStr uint64, depth int) (done int, inStrOut uint64, depthOu
 	return 0, inStr, depth, -1
 }
 
-func indexAnchor(b []byte) int {
+func indexAnchor(b []byte, _ bool) int {
 	for i := range b {
 		if b[i] == '\\' || b[i] == 't' && i+1 < len(b) && (b[i+1] == 'N' || b[i+1] == 'S') {
 			return i
