@@ -17,7 +17,9 @@ import "slices"
 //
 // Whatever it cannot settle (a bound that holds only through a union of
 // statements, a witness that is not among the first words, a universe
-// too large) goes to the machine, so the answers are the machine's.
+// too large) goes to the machine. Its answers are the machine's, except
+// that it can decide a question whose product automaton would outgrow the
+// state cap, where the machine says UNKNOWN.
 
 // maxFastCandidates bounds the words the fast path tests for a witness.
 const maxFastCandidates = 64
