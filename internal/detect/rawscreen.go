@@ -108,12 +108,9 @@ func plainKey(key string) bool {
 	return true
 }
 
-// satisfied reports whether raw may satisfy every clause. A record with a
-// \u escape may spell keys otherwise, so it satisfies them all.
-func satisfied(raw []byte, clauses []keyClause) bool {
-	if len(clauses) == 0 || bytes.Contains(raw, []byte(`\u`)) {
-		return true
-	}
+// hasKeys reports whether raw holds, for every clause, one of its keys
+// spelt literally.
+func hasKeys(raw []byte, clauses []keyClause) bool {
 	for _, c := range clauses {
 		ok := false
 		for _, k := range c {
@@ -132,11 +129,21 @@ func satisfied(raw []byte, clauses []keyClause) bool {
 // MayMatchRaw reports whether a rule could match the raw record whose
 // eventSource and eventName (as Decode would read them) are given, judging
 // by the members the rules indexed under that event require. False means
-// no rule can match; true means decode and Match.
+// no rule can match; true means decode and Match. A record with a \u
+// escape may spell keys otherwise, so it may match them all; the record is
+// searched for one at most once, and only when a rule requires a member.
 func (e *Engine) MayMatchRaw(eventSource, eventName string, raw []byte) bool {
 	var buf [8]int
+	searched, escaped := false, false
 	for _, i := range e.index.candidates(eventSource, eventName, buf[:0]) {
-		if satisfied(raw, e.rules[i].needs) {
+		needs := e.rules[i].needs
+		if len(needs) == 0 {
+			return true
+		}
+		if !searched {
+			searched, escaped = true, bytes.Contains(raw, []byte(`\u`))
+		}
+		if escaped || hasKeys(raw, needs) {
 			return true
 		}
 	}
