@@ -41,50 +41,8 @@ func RawString(raw []byte, key string) (value []byte, ok bool) {
 // caller then decodes. Nested members of the same names are not confused
 // with top-level ones. It allocates nothing unless a key has escapes.
 func RawLastStrings(raw []byte, key1, key2 string) (v1, v2 []byte, ok bool) {
-	i := skipWS(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return nil, nil, false
-	}
-	if i = skipWS(raw, i+1); i < len(raw) && raw[i] == '}' {
-		return nil, nil, true
-	}
-	for {
-		if i >= len(raw) || raw[i] != '"' {
-			return nil, nil, false
-		}
-		ke := valueEnd(raw, i)
-		if ke < 0 {
-			return nil, nil, false
-		}
-		key := raw[i+1 : ke-1]
-		if i = skipWS(raw, ke); i >= len(raw) || raw[i] != ':' {
-			return nil, nil, false
-		}
-		a := skipWS(raw, i+1)
-		b := valueEnd(raw, a)
-		if b < 0 {
-			return nil, nil, false
-		}
-		if k1, k2 := keyIs(key, key1), keyIs(key, key2); k1 || k2 {
-			var v []byte
-			if raw[a] == '"' && b-a >= 2 {
-				v = raw[a+1 : b-1]
-			}
-			if k1 {
-				v1 = v
-			} else {
-				v2 = v
-			}
-		}
-		switch i = skipWS(raw, b); {
-		case i < len(raw) && raw[i] == ',':
-			i = skipWS(raw, i+1)
-		case i < len(raw) && raw[i] == '}':
-			return v1, v2, true
-		default:
-			return nil, nil, false
-		}
-	}
+	v1, v2, _, ok = walkStrings(raw, key1, key2, false)
+	return v1, v2, ok
 }
 
 // rawFirstStrings is RawLastStrings for the common case, stopping once it
@@ -95,6 +53,12 @@ func RawLastStrings(raw []byte, key1, key2 string) (v1, v2 []byte, ok bool) {
 // found; callers that cannot rule that out by searching rest fall back to
 // RawLastStrings.
 func rawFirstStrings(raw []byte, key1, key2 string) (v1, v2, rest []byte, ok bool) {
+	return walkStrings(raw, key1, key2, true)
+}
+
+// walkStrings is the member walk of RawLastStrings and rawFirstStrings:
+// with first it stops once both keys have been met.
+func walkStrings(raw []byte, key1, key2 string, first bool) (v1, v2, rest []byte, ok bool) {
 	i := skipWS(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, nil, nil, false
@@ -130,7 +94,7 @@ func rawFirstStrings(raw []byte, key1, key2 string) (v1, v2, rest []byte, ok boo
 			} else {
 				v2, found2 = v, true
 			}
-			if found1 && found2 {
+			if first && found1 && found2 {
 				return v1, v2, raw[b:], true
 			}
 		}
