@@ -182,7 +182,7 @@ func (ud *uniDFA) relate(s *globSim, covers bool, limit int) (holds, decided boo
 		}
 		return saturated || ud.inU(p.u) && accepted, false
 	}
-	first := simPair{u: ud.start, m: s.start}
+	first := simPair{u: uniStart, m: s.start}
 	if counter, prune := judge(first); counter || prune {
 		return !counter, true
 	}

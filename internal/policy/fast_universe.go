@@ -7,14 +7,17 @@ import "slices"
 // Analyzer and universe for the fast path (fastpath.go). It holds only
 // the states from which a word of the universe can still be completed,
 // with their distance to the nearest such completion.
+// uniStart is the start state of every uniDFA: its states are the
+// machine's, and newMachine interns the start set first.
+const uniStart int32 = 0
+
 type uniDFA struct {
 	alpha    alphabet
 	nClasses int
 	// trans[s*nClasses+c] is the successor of s on class c, or -1 when no
 	// word of the universe continues that way.
 	trans []int32
-	dist  []int32 // per state, the length of its shortest completion
-	start int32
+	dist  []int32 // per state, the length of its shortest completion; state 0 is the start
 	// sets are the edge sets of the universe and its exclusions: a
 	// question's classes are these refined by the patterns' characters.
 	sets      []charSet
@@ -113,7 +116,7 @@ func buildUniDFA(u Universe, maxStates int) *uniDFA {
 			}
 		}
 	}
-	if dist[0] < 0 {
+	if dist[uniStart] < 0 {
 		return nil // an empty universe: leave it to the machine
 	}
 	for i, t := range trans {
@@ -223,11 +226,11 @@ func (ud *uniDFA) enumerate(fa *fastAlpha, limit int, visit func(word []rune) bo
 	if fa.first != nil && limit == 1 {
 		return visit(fa.first)
 	}
-	length := int(ud.dist[ud.start])
+	length := int(ud.dist[uniStart])
 	word := make([]rune, length)
 	state := make([]int32, length+1)
 	next := make([]int, length+1)
-	state[0] = ud.start
+	state[0] = uniStart
 	pos, seen := 0, 0
 	for {
 		if pos == length {
