@@ -215,12 +215,7 @@ func (c *Correlator) dropGroup(cs *corrState, key string, g *group) {
 // alerts on its own (Standalone) and the correlation alerts the matches
 // complete. A nil Correlator only builds the standalone alerts.
 func (c *Correlator) Alerts(ms []Match, rec *cloudtrail.Record) []alert.Alert {
-	var out []alert.Alert
-	for _, m := range ms {
-		if c == nil || c.Standalone(m.Rule) {
-			out = append(out, NewAlert(m, rec))
-		}
-	}
+	out := c.StandaloneAlerts(ms, rec)
 	if c != nil {
 		for _, m := range ms {
 			out = append(out, c.Observe(m, rec)...)
