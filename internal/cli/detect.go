@@ -102,7 +102,7 @@ func runDetect(ctx context.Context, a *app, o detectOptions, args []string) erro
 	if err != nil {
 		return usageErrorf("--format: %v", err)
 	}
-	set, err := o.rules.load()
+	set, err := o.rules.loadForMatching()
 	if err != nil {
 		return err
 	}

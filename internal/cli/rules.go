@@ -28,12 +28,22 @@ func (f *ruleFlags) register(cmd *cobra.Command) {
 // load returns the chosen rule set. A rule or filter that fails to load is
 // a usage error: rules are never half applied.
 func (f *ruleFlags) load() (detect.RuleSet, error) {
+	return f.loadWith(detect.Builtin)
+}
+
+// loadForMatching is load for commands that only match (detect): the
+// built-in rules come without their samples, which are slow to parse.
+func (f *ruleFlags) loadForMatching() (detect.RuleSet, error) {
+	return f.loadWith(detect.BuiltinForMatching)
+}
+
+func (f *ruleFlags) loadWith(builtin func() (detect.RuleSet, error)) (detect.RuleSet, error) {
 	var set detect.RuleSet
 	if f.noBuiltin && len(f.dirs) == 0 {
 		return set, usageErrorf("--no-builtin needs at least one --rules directory")
 	}
 	if !f.noBuiltin {
-		b, err := detect.Builtin()
+		b, err := builtin()
 		if err != nil {
 			return set, fmt.Errorf("built-in rules: %w", err)
 		}

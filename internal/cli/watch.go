@@ -102,7 +102,7 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	rules, err := detect.Builtin()
+	rules, err := detect.BuiltinForMatching()
 	if err != nil {
 		return err
 	}

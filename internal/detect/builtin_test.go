@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -125,5 +126,83 @@ func TestBuiltinGenerate(t *testing.T) {
 		if got := c.Wants(r); got != bases[r.ID] {
 			t.Errorf("%s (%s): Wants = %v", r.ID, r.Title, got)
 		}
+	}
+}
+
+// TestBuiltinForMatchingIsBuiltin checks that dropping the samples text
+// before parsing leaves every rule and correlation as Builtin parses it,
+// samples aside, and that the samples really are gone.
+func TestBuiltinForMatchingIsBuiltin(t *testing.T) {
+	full, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := BuiltinForMatching()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lean.Rules) != len(full.Rules) || len(lean.Correlations) != len(full.Correlations) || len(lean.Filters) != len(full.Filters) {
+		t.Fatalf("lean set has %d rules, %d correlations, %d filters; full %d, %d, %d", len(lean.Rules),
+			len(lean.Correlations), len(lean.Filters), len(full.Rules), len(full.Correlations), len(full.Filters))
+	}
+	for i, r := range full.Rules {
+		if len(r.Samples) == 0 {
+			t.Errorf("rule %s: no samples in the full set", r.Title)
+		}
+		if len(lean.Rules[i].Samples) != 0 {
+			t.Errorf("rule %s: %d samples left in the lean set", r.Title, len(lean.Rules[i].Samples))
+		}
+		withoutSamples := *r
+		withoutSamples.Samples = nil
+		if !reflect.DeepEqual(&withoutSamples, lean.Rules[i]) {
+			t.Errorf("rule %s differs beyond its samples:\nfull %+v\nlean %+v", r.Title, withoutSamples, *lean.Rules[i])
+		}
+	}
+	for i, c := range full.Correlations {
+		if len(c.Samples) == 0 {
+			t.Errorf("correlation %s: no samples in the full set", c.Title)
+		}
+		withoutSamples := *c
+		withoutSamples.Samples = nil
+		if !reflect.DeepEqual(&withoutSamples, lean.Correlations[i]) {
+			t.Errorf("correlation %s differs beyond its samples:\nfull %+v\nlean %+v", c.Title, withoutSamples, *lean.Correlations[i])
+		}
+	}
+}
+
+func TestWithoutSamples(t *testing.T) {
+	in := "title: t\r\n" +
+		"detection:\n" +
+		"    tests:\n" + // a search identifier named tests stays
+		"        eventName: X\n" +
+		"    condition: tests\n" +
+		"kmsguard:\n" +
+		"    guide: |\n" +
+		"        tests:\n" + // guide text stays
+		"    tests:\n" +
+		"        match:\n" +
+		"\n" +
+		"            - event: |\n" +
+		"                  {}\n" +
+		"    details:\n" +
+		"        k: v\n" +
+		"---\n" +
+		"kmsguard:\n" +
+		"    tests:\n" +
+		"        nomatch: []\n"
+	want := "title: t\r\n" +
+		"detection:\n" +
+		"    tests:\n" +
+		"        eventName: X\n" +
+		"    condition: tests\n" +
+		"kmsguard:\n" +
+		"    guide: |\n" +
+		"        tests:\n" +
+		"    details:\n" +
+		"        k: v\n" +
+		"---\n" +
+		"kmsguard:\n"
+	if got := string(withoutSamples([]byte(in))); got != want {
+		t.Errorf("withoutSamples:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -105,13 +105,13 @@ type EventBridgeOptions struct {
 	TopicName string // SNS topic the rules notify; default kmsguard-kms-alerts
 }
 
-var topicNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+var topicNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`) // and at most 256 bytes: see topic
 
 func (o EventBridgeOptions) topic() (string, error) {
 	if o.TopicName == "" {
 		return "kmsguard-kms-alerts", nil
 	}
-	if !topicNamePattern.MatchString(o.TopicName) {
+	if len(o.TopicName) > 256 || !topicNamePattern.MatchString(o.TopicName) {
 		return "", fmt.Errorf("SNS topic name %q: use 1 to 256 letters, digits, '-' or '_'", o.TopicName)
 	}
 	return o.TopicName, nil

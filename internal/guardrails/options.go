@@ -3,8 +3,9 @@ package guardrails
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
+
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // Options say what to protect and who may still act in an emergency.
@@ -31,8 +32,6 @@ type Options struct {
 	TrustedAccounts []string
 }
 
-var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-
 // Validate reports every problem with the options at once.
 func (o Options) Validate() error {
 	var errs []error
@@ -56,7 +55,7 @@ func (o Options) Validate() error {
 		errs = append(errs, errors.New("denying foreign grants needs the trusted account ids"))
 	}
 	for _, a := range o.TrustedAccounts {
-		if !accountIDPattern.MatchString(a) {
+		if !policy.IsAccountID(a) {
 			errs = append(errs, fmt.Errorf("trusted account %q is not a 12-digit account id", a))
 		}
 	}

@@ -3,6 +3,7 @@ package guardrails
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"text/template"
 )
 
@@ -10,12 +11,12 @@ import (
 // CloudFormation template. Event patterns are JSON, which is valid YAML flow
 // style, so the template stays exact without a YAML encoder.
 func CloudFormation(opts EventBridgeOptions) ([]byte, error) {
-	return render(cfnTemplate, opts)
+	return render(cfnTemplate(), opts)
 }
 
 // Terraform renders the same resources for the AWS Terraform provider.
 func Terraform(opts EventBridgeOptions) ([]byte, error) {
-	return render(tfTemplate, opts)
+	return render(tfTemplate(), opts)
 }
 
 type templateRule struct {
@@ -51,7 +52,10 @@ func logicalID(name string) string {
 	return b.String() + "Rule"
 }
 
-var cfnTemplate = template.Must(template.New("cfn").Parse(`AWSTemplateFormatVersion: "2010-09-09"
+// cfnTemplate is parsed on first use, not at start-up: every kmsguard
+// command would pay for it.
+var cfnTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("cfn").Parse(`AWSTemplateFormatVersion: "2010-09-09"
 Description: kmsguard guardrails - EventBridge rules that notify an SNS topic of KMS configuration changes, key destruction and CloudTrail tampering.
 Parameters:
   AlertEmail:
@@ -106,8 +110,12 @@ Outputs:
   AlertTopicArn:
     Value: !Ref AlertTopic
 `))
+})
 
-var tfTemplate = template.Must(template.New("tf").Parse(`# kmsguard guardrails - EventBridge rules that notify an SNS topic of KMS
+// tfTemplate is parsed on first use, not at start-up: every kmsguard
+// command would pay for it.
+var tfTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("tf").Parse(`# kmsguard guardrails - EventBridge rules that notify an SNS topic of KMS
 # configuration changes, key destruction and CloudTrail tampering.
 
 variable "alert_email" {
@@ -168,3 +176,4 @@ output "alert_topic_arn" {
   value = aws_sns_topic.kmsguard_alerts.arn
 }
 `))
+})

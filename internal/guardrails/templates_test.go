@@ -85,6 +85,12 @@ func TestTerraformIsValidHCL(t *testing.T) {
 	if _, err := Terraform(EventBridgeOptions{TopicName: "bad name!"}); err == nil {
 		t.Error("invalid topic name accepted")
 	}
+	if _, err := Terraform(EventBridgeOptions{TopicName: strings.Repeat("t", 256)}); err != nil {
+		t.Errorf("256-character topic name refused: %v", err)
+	}
+	if _, err := Terraform(EventBridgeOptions{TopicName: strings.Repeat("t", 257)}); err == nil {
+		t.Error("257-character topic name accepted")
+	}
 }
 
 func TestEventRulesCoverSeedEvents(t *testing.T) {

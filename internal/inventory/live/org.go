@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 // collectSCPs writes organizations/policies/<id>.json and
@@ -120,7 +122,7 @@ func listAccounts(ctx context.Context, client orgAPI, sc scope) ([]string, error
 		}
 		for _, a := range page.Accounts {
 			out.Accounts = append(out.Accounts, fromAccount(a))
-			if (a.Status == orgtypes.AccountStatusActive || a.State == orgtypes.AccountStateActive) && accountPattern.MatchString(aws.ToString(a.Id)) {
+			if (a.Status == orgtypes.AccountStatusActive || a.State == orgtypes.AccountStateActive) && policy.IsAccountID(aws.ToString(a.Id)) {
 				active = append(active, aws.ToString(a.Id))
 			}
 		}
