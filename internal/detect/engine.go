@@ -27,9 +27,9 @@ type Engine struct {
 }
 
 type compiledRule struct {
-	rule  *Rule
-	cond  node        // the rule's condition with its filters applied
-	needs []keyClause // members a matching record has (rawscreen.go)
+	rule   *Rule
+	cond   node       // the rule's condition with its filters applied
+	checks []rawCheck // what a matching raw record passes (rawscreen.go)
 }
 
 // Match is one rule matching one record.
@@ -88,7 +88,7 @@ func NewEngine(set RuleSet, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	for _, cr := range e.rules {
-		cr.needs = requiredKeys(cr.cond)
+		cr.checks = requiredChecks(cr.cond)
 	}
 	e.index = buildIndex(e.rules)
 	return e, nil

@@ -4,28 +4,64 @@ import (
 	"bytes"
 )
 
-// A rule's condition often cannot hold unless the record has some member:
-// rule 8 needs requestParameters' x-amz-server-side-encryption-aws-kms-key-id,
-// which half the S3 writes lack. Engine.MayMatchRaw checks such members on
-// the raw record, so that a reader decodes only records some rule could
-// still match. The check is exact in one direction: it never turns away a
-// record a rule would match.
+// A rule's condition often cannot hold unless the raw record has some
+// member, or some relation between members: rule 8 needs requestParameters'
+// x-amz-server-side-encryption-aws-kms-key-id, which half the S3 writes
+// lack, naming a key of an account other than the bucket owner, which
+// almost every write with one does not. Engine.MayMatchRaw asks such
+// necessary conditions of the raw record, so that a reader decodes only
+// records some rule could still match. The checks are exact in one
+// direction: they never turn away a record a rule would match.
 
-// keyClause is satisfied when the record holds a member named by any of
-// its keys (at any depth: the check is a necessary condition).
-type keyClause [][]byte
-
-// derivedNeeds names, for a derived field whose true value requires a raw
-// member, that member (see Deriver).
-func derivedNeeds(field string) (member string, ok bool) {
-	if field == DerivedPrefix+".s3.foreignKmsKey" {
-		return "x-amz-server-side-encryption-aws-kms-key-id", true
-	}
-	return "", false
+// rawCheck is a necessary condition of a rule on a raw record that has no
+// \u escape (MayMatchRaw lets those through: they may spell keys
+// otherwise): false means the rule cannot match the record.
+type rawCheck interface {
+	holds(raw []byte) bool
 }
 
-// requiredKeys returns clauses that every record matching n satisfies.
-func requiredKeys(n node) []keyClause {
+// keyClause holds when the record has a member named by one of its keys
+// (at any depth: the check is a necessary condition).
+type keyClause [][]byte
+
+func (c keyClause) holds(raw []byte) bool {
+	for _, k := range c {
+		if bytes.Contains(raw, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyCheck holds when one of its checks does: the branches of an or.
+type anyCheck []rawCheck
+
+func (c anyCheck) holds(raw []byte) bool {
+	for _, k := range c {
+		if k.holds(raw) {
+			return true
+		}
+	}
+	return false
+}
+
+// derivedCheck returns, for a derived field whose true value needs
+// something of the raw record, a check of it (see Deriver). The record's
+// own member under that name counts too: Derive leaves events it does not
+// handle as they are.
+func derivedCheck(field string) (rawCheck, bool) {
+	if field != DerivedPrefix+".s3.foreignKmsKey" {
+		return nil, false
+	}
+	own := clauseOf("foreignKmsKey")
+	if own == nil {
+		return nil, false
+	}
+	return anyCheck{foreignKmsKeyCheck{}, own[0]}, true
+}
+
+// requiredChecks returns checks that every record matching n passes.
+func requiredChecks(n node) []rawCheck {
 	switch n := n.(type) {
 	case *fieldNode:
 		if len(n.values) == 0 || len(n.path) == 0 {
@@ -38,7 +74,7 @@ func requiredKeys(n node) []keyClause {
 		if n.path[0] != DerivedPrefix {
 			return clauseOf(leaf)
 		}
-		raw, ok := derivedNeeds(n.name)
+		check, ok := derivedCheck(n.name)
 		if !ok {
 			return nil
 		}
@@ -47,40 +83,49 @@ func requiredKeys(n node) []keyClause {
 				return nil
 			}
 		}
-		// Derive sets the field from raw; without it (an event Derive does
-		// not handle) the record's own member counts.
-		return clauseOf(raw, leaf)
+		return []rawCheck{check}
 	case existsNode:
 		if !n.want || len(n.path) == 0 {
 			return nil
 		}
 		return clauseOf(n.path[len(n.path)-1])
 	case andNode:
-		var out []keyClause
+		var out []rawCheck
 		for _, c := range n {
-			out = append(out, requiredKeys(c)...)
+			out = append(out, requiredChecks(c)...)
 		}
 		return out
 	case orNode:
-		var union keyClause
+		var branches []rawCheck
 		for _, c := range n {
-			cs := requiredKeys(c)
+			cs := requiredChecks(c)
 			if len(cs) == 0 {
 				return nil
 			}
-			union = append(union, cs[0]...)
+			branches = append(branches, cs[0])
 		}
-		if len(union) == 0 {
-			return nil
-		}
-		return []keyClause{union}
+		return []rawCheck{orOf(branches)}
 	}
 	return nil
 }
 
+// orOf returns a check that holds when one of branches does: one clause
+// when every branch is a clause of keys.
+func orOf(branches []rawCheck) rawCheck {
+	var union keyClause
+	for _, b := range branches {
+		c, ok := b.(keyClause)
+		if !ok {
+			return anyCheck(branches)
+		}
+		union = append(union, c...)
+	}
+	return union
+}
+
 // clauseOf returns a clause of keys, or none when a key could be spelt in
 // raw JSON otherwise than by its own bytes without a \u escape.
-func clauseOf(keys ...string) []keyClause {
+func clauseOf(keys ...string) []rawCheck {
 	var c keyClause
 	for _, k := range keys {
 		if !plainKey(k) {
@@ -88,7 +133,7 @@ func clauseOf(keys ...string) []keyClause {
 		}
 		c = append(c, []byte(k+`"`))
 	}
-	return []keyClause{c}
+	return []rawCheck{c}
 }
 
 // plainKey reports whether key is made of bytes JSON writes as themselves
@@ -108,44 +153,101 @@ func plainKey(key string) bool {
 	return true
 }
 
-// hasKeys reports whether raw holds, for every clause, one of its keys
-// spelt literally.
-func hasKeys(raw []byte, clauses []keyClause) bool {
-	for _, c := range clauses {
-		ok := false
-		for _, k := range c {
-			if bytes.Contains(raw, k) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
+// foreignKmsKeyCheck is kmsguard.s3.foreignKmsKey on the raw record: Derive
+// sets it when the x-amz-server-side-encryption-aws-kms-key-id is an ARN
+// (or account id) of an account other than the bucket owner, the accountId
+// of the AWS::S3::Bucket resource or else recipientAccountId. Both are
+// string values of members named accountId or recipientAccountId, so the
+// check holds when some such key names an account and some such member
+// holds another non-empty string. A record with a backslash is let
+// through: a quote in a string could hide or fake a member.
+type foreignKmsKeyCheck struct{}
+
+func (foreignKmsKeyCheck) holds(raw []byte) bool {
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		return true
+	}
+	var owners [][]byte
+	collect := func(v []byte) {
+		if len(v) > 0 {
+			owners = append(owners, v)
 		}
 	}
-	return true
+	forEachStringMember(raw, `"accountId"`, collect)
+	forEachStringMember(raw, `"recipientAccountId"`, collect)
+	foreign := false
+	forEachStringMember(raw, `"x-amz-server-side-encryption-aws-kms-key-id"`, func(v []byte) {
+		acct := accountOf(string(v))
+		for _, o := range owners {
+			foreign = foreign || (acct != "" && string(o) != acct)
+		}
+	})
+	return foreign
+}
+
+// forEachStringMember calls fn with the value of every member of raw (a
+// record without backslashes, so a quote always ends a string) named by
+// quotedKey whose value is a string, at any depth.
+func forEachStringMember(raw []byte, quotedKey string, fn func(v []byte)) {
+	for i := 0; ; {
+		k := bytes.Index(raw[i:], []byte(quotedKey))
+		if k < 0 {
+			return
+		}
+		i += k + len(quotedKey)
+		j := skipSpace(raw, i)
+		if j >= len(raw) || raw[j] != ':' {
+			continue // a string value, not a key
+		}
+		j = skipSpace(raw, j+1)
+		if j >= len(raw) || raw[j] != '"' {
+			continue
+		}
+		e := bytes.IndexByte(raw[j+1:], '"')
+		if e < 0 {
+			return
+		}
+		fn(raw[j+1 : j+1+e])
+		i = j + e + 2
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // MayMatchRaw reports whether a rule could match the raw record whose
 // eventSource and eventName (as Decode would read them) are given, judging
-// by the members the rules indexed under that event require. False means
-// no rule can match; true means decode and Match. A record with a \u
-// escape may spell keys otherwise, so it may match them all; the record is
-// searched for one at most once, and only when a rule requires a member.
+// by the checks of the rules indexed under that event. False means no rule
+// can match; true means decode and Match. A record with a \u escape may
+// spell keys otherwise, so it may match them all; the record is searched
+// for one at most once, and only when a rule has checks.
 func (e *Engine) MayMatchRaw(eventSource, eventName string, raw []byte) bool {
 	var buf [8]int
 	searched, escaped := false, false
 	for _, i := range e.index.candidates(eventSource, eventName, buf[:0]) {
-		needs := e.rules[i].needs
-		if len(needs) == 0 {
+		checks := e.rules[i].checks
+		if len(checks) == 0 {
 			return true
 		}
 		if !searched {
 			searched, escaped = true, bytes.Contains(raw, []byte(`\u`))
 		}
-		if escaped || hasKeys(raw, needs) {
+		if escaped || allHold(raw, checks) {
 			return true
 		}
 	}
 	return false
+}
+
+func allHold(raw []byte, checks []rawCheck) bool {
+	for _, c := range checks {
+		if !c.holds(raw) {
+			return false
+		}
+	}
+	return true
 }
