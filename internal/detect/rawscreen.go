@@ -167,49 +167,88 @@ func (foreignKmsKeyCheck) holds(raw []byte) bool {
 	if bytes.IndexByte(raw, '\\') >= 0 {
 		return true
 	}
-	var owners [][]byte
-	collect := func(v []byte) {
-		if len(v) > 0 {
-			owners = append(owners, v)
+	// Every S3 write with a rule-8 name is asked, so the searches start on
+	// rare bytes ('x', 'I'): a search for a pattern starting with '"' is
+	// slow in JSON.
+	var accounts []string
+	forEachStringMember(raw, kmsKeyIDKey, func(v []byte) {
+		if acct := accountOf(string(v)); acct != "" {
+			accounts = append(accounts, acct)
 		}
+	})
+	if len(accounts) == 0 {
+		return false
 	}
-	forEachStringMember(raw, `"accountId"`, collect)
-	forEachStringMember(raw, `"recipientAccountId"`, collect)
 	foreign := false
-	forEachStringMember(raw, `"x-amz-server-side-encryption-aws-kms-key-id"`, func(v []byte) {
-		acct := accountOf(string(v))
-		for _, o := range owners {
-			foreign = foreign || (acct != "" && string(o) != acct)
+	forEachOwnerCandidate(raw, func(owner []byte) {
+		for _, acct := range accounts {
+			foreign = foreign || (len(owner) > 0 && string(owner) != acct)
 		}
 	})
 	return foreign
 }
 
+const kmsKeyIDKey = "x-amz-server-side-encryption-aws-kms-key-id"
+
 // forEachStringMember calls fn with the value of every member of raw (a
-// record without backslashes, so a quote always ends a string) named by
-// quotedKey whose value is a string, at any depth.
-func forEachStringMember(raw []byte, quotedKey string, fn func(v []byte)) {
+// record without backslashes, so a quote always ends a string) named key
+// whose value is a string, at any depth.
+func forEachStringMember(raw []byte, key string, fn func(v []byte)) {
 	for i := 0; ; {
-		k := bytes.Index(raw[i:], []byte(quotedKey))
+		k := bytes.Index(raw[i:], []byte(key))
 		if k < 0 {
 			return
 		}
-		i += k + len(quotedKey)
-		j := skipSpace(raw, i)
-		if j >= len(raw) || raw[j] != ':' {
-			continue // a string value, not a key
+		k += i
+		i = k + len(key)
+		if k == 0 || raw[k-1] != '"' || i >= len(raw) || raw[i] != '"' {
+			continue // part of a longer string
 		}
-		j = skipSpace(raw, j+1)
-		if j >= len(raw) || raw[j] != '"' {
-			continue
+		if v, ok := stringValueAfterKey(raw, i+1); ok {
+			fn(v)
 		}
-		e := bytes.IndexByte(raw[j+1:], '"')
-		if e < 0 {
+	}
+}
+
+// forEachOwnerCandidate calls fn with the string value of every member of
+// raw (without backslashes) named accountId or recipientAccountId.
+func forEachOwnerCandidate(raw []byte, fn func(v []byte)) {
+	for i := 0; ; {
+		k := bytes.IndexByte(raw[i:], 'I')
+		if k < 0 {
 			return
 		}
-		fn(raw[j+1 : j+1+e])
-		i = j + e + 2
+		k += i
+		i = k + 1
+		if k+2 >= len(raw) || raw[k+1] != 'd' || raw[k+2] != '"' {
+			continue
+		}
+		if !bytes.HasSuffix(raw[:k], []byte(`"account`)) && !bytes.HasSuffix(raw[:k], []byte(`"recipientAccount`)) {
+			continue
+		}
+		if v, ok := stringValueAfterKey(raw, k+3); ok {
+			fn(v)
+		}
 	}
+}
+
+// stringValueAfterKey returns the string at raw[i:] after white space, a
+// colon and white space: the value of the key that ends just before i.
+// ok is false when the string there is no key or its value no string.
+func stringValueAfterKey(raw []byte, i int) (v []byte, ok bool) {
+	j := skipSpace(raw, i)
+	if j >= len(raw) || raw[j] != ':' {
+		return nil, false // a string value, not a key
+	}
+	j = skipSpace(raw, j+1)
+	if j >= len(raw) || raw[j] != '"' {
+		return nil, false
+	}
+	e := bytes.IndexByte(raw[j+1:], '"')
+	if e < 0 {
+		return nil, false
+	}
+	return raw[j+1 : j+1+e], true
 }
 
 func skipSpace(b []byte, i int) int {
