@@ -92,7 +92,7 @@ func runAlerts(cmd *cobra.Command, a *app, o alertsOptions) error {
 			return usageErrorf("--state %s: no state store there (%v)", where, errors.Unwrap(err))
 		}
 	}
-	st, err := state.Open(cmd.Context(), where)
+	st, err := state.Open(cmd.Context(), where, state.WithLogger(a.logger))
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,8 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	if where == "" {
 		where = defaultStatePath
 	}
-	store, err := state.Open(ctx, where)
+	log := a.logger.With("component", "watch")
+	store, err := state.Open(ctx, where, state.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,6 @@ func runWatch(ctx context.Context, a *app, o watchOptions) error {
 	if err != nil {
 		return err
 	}
-	log := a.logger.With("component", "watch")
 	disp, err := set.NewDispatcher(outbox, dispatcherOptions(o, log))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
@@ -238,6 +238,14 @@ func registerDeliveryMetrics(m *watch.Metrics, disp *notify.Dispatcher, store st
 		}
 		return float64(n)
 	})
+	if r, ok := store.(state.WALReporter); ok {
+		if _, ok := r.WALStats(); ok {
+			m.CounterFunc("kmsguard_state_wal_checkpoint_failures_total", "SQLite WAL checkpoints that failed (the WAL grows until one succeeds).", nil,
+				func() float64 { s, _ := r.WALStats(); return float64(s.CheckpointFailures) })
+			m.GaugeFunc("kmsguard_state_wal_frames_pending", "SQLite WAL frames the last checkpoint could not copy into the database yet.",
+				func() float64 { s, _ := r.WALStats(); return float64(s.FramesPending) })
+		}
+	}
 }
 
 func serveMetrics(addr string, m *watch.Metrics) (*http.Server, error) {

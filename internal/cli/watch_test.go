@@ -447,6 +447,8 @@ func TestWatchServesMetrics(t *testing.T) {
 		"kmsguard_watch_queue_depth{state=",
 		"kmsguard_notify_failures_total 0",
 		"kmsguard_notify_outbox_pending 0",
+		"kmsguard_state_wal_checkpoint_failures_total 0",
+		"kmsguard_state_wal_frames_pending ",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -58,12 +58,12 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
-	ckpt, err := startCheckpointer(path, ckptParams, o.walCheckpointInterval)
+	ckpt, err := startCheckpointer(path, ckptParams, o.walCheckpointInterval, o.logger)
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state %q: %w", path, err)
 	}
-	return &sqlStore{db: db, d: &sqliteDialect, now: o.now, stop: ckpt.stop}, nil
+	return &sqlStore{db: db, d: &sqliteDialect, now: o.now, stop: ckpt.stop, wal: ckpt.stats}, nil
 }
 
 // pingSQLite connects, which applies the pragmas. Switching a new file to WAL

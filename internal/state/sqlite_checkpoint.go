@@ -3,8 +3,10 @@ package state
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,23 +25,52 @@ import (
 // (about 0.4 ms).
 const walCheckpointInterval = time.Second
 
+// checkpointFailureLogEvery: while checkpoints keep failing, every this
+// many failures in a row log one more warning (one a minute at the default
+// interval), so a lasting problem stays visible without flooding the log.
+const checkpointFailureLogEvery = 60
+
+// WALStats describe a SQLite store's write-ahead log, as its background
+// checkpoints see it. A failing checkpoint is not an error of any call,
+// but the WAL then grows without bound: watch exports these as metrics.
+type WALStats struct {
+	CheckpointFailures int64 // checkpoints that returned an error, since Open
+	Frames             int64 // frames in the WAL at the last successful checkpoint
+	FramesPending      int64 // of those, frames it could not copy yet (readers still need them)
+}
+
+// WALReporter is implemented by every store; ok is false for backends
+// without a write-ahead log to watch (PostgreSQL manages its own).
+type WALReporter interface {
+	WALStats() (stats WALStats, ok bool)
+}
+
 // checkpointer runs PASSIVE checkpoints on its own connection until stop.
 type checkpointer struct {
 	db     *sql.DB
+	path   string
+	log    *slog.Logger
 	cancel context.CancelFunc
 	done   sync.WaitGroup
+	// checkpoint runs one checkpoint and returns the WAL's frames and how
+	// many of them are checkpointed (tests replace it to make it fail).
+	checkpoint func(ctx context.Context) (frames, copied int64, err error)
+
+	failures, frames, pending atomic.Int64
+	streak                    int64 // failures in a row; only the loop and stop touch it
 }
 
 // startCheckpointer opens a second connection to the database at path with
-// params and checkpoints every interval.
-func startCheckpointer(path string, params url.Values, interval time.Duration) (*checkpointer, error) {
+// params and checkpoints every interval, logging failures to log.
+func startCheckpointer(path string, params url.Values, interval time.Duration, log *slog.Logger) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", path+"?"+params.Encode())
 	if err != nil {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checkpointer{db: db, cancel: cancel}
+	c := &checkpointer{db: db, path: path, log: log, cancel: cancel}
+	c.checkpoint = c.passive
 	c.done.Go(func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
@@ -48,19 +79,55 @@ func startCheckpointer(path string, params url.Values, interval time.Duration) (
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				// A failure (the file is busy, say) is retried next tick; the
-				// WAL only grows meanwhile.
-				_, _ = db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+				c.run(ctx)
 			}
 		}
 	})
 	return c, nil
 }
 
+// passive runs PRAGMA wal_checkpoint(PASSIVE), whose row is (busy, frames
+// in the WAL, frames checkpointed).
+func (c *checkpointer) passive(ctx context.Context) (frames, copied int64, err error) {
+	var busy int64
+	err = c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	return frames, copied, err
+}
+
+// run checkpoints once and records the outcome. A failure (the file is
+// busy, the disk full) is retried next tick; the WAL grows meanwhile, so
+// it is counted and logged: the first of a run of failures, every
+// checkpointFailureLogEvery-th after it, and the recovery.
+func (c *checkpointer) run(ctx context.Context) {
+	frames, copied, err := c.checkpoint(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // stopping
+		}
+		c.failures.Add(1)
+		c.streak++
+		if c.streak == 1 || c.streak%checkpointFailureLogEvery == 0 {
+			c.log.Warn("state: SQLite WAL checkpoint failed; the write-ahead log grows until one succeeds",
+				"path", c.path, "error", err, "failures_in_a_row", c.streak)
+		}
+		return
+	}
+	if c.streak > 0 {
+		c.log.Info("state: SQLite WAL checkpoint succeeded again", "path", c.path, "after_failures", c.streak)
+		c.streak = 0
+	}
+	c.frames.Store(frames)
+	c.pending.Store(max(frames-copied, 0))
+}
+
+func (c *checkpointer) stats() WALStats {
+	return WALStats{CheckpointFailures: c.failures.Load(), Frames: c.frames.Load(), FramesPending: c.pending.Load()}
+}
+
 // stop ends the loop, checkpoints once more and closes the connection.
 func (c *checkpointer) stop() {
 	c.cancel()
 	c.done.Wait()
-	_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	c.run(context.Background())
 	_ = c.db.Close()
 }

@@ -19,6 +19,16 @@ type sqlStore struct {
 	now func() time.Time
 	// stop ends the backend's background work (SQLite's checkpointer).
 	stop func()
+	// wal reports SQLite's write-ahead log; nil for PostgreSQL.
+	wal func() WALStats
+}
+
+// WALStats implements WALReporter.
+func (s *sqlStore) WALStats() (WALStats, bool) {
+	if s.wal == nil {
+		return WALStats{}, false
+	}
+	return s.wal(), true
 }
 
 // dialect is everything that differs between SQLite and PostgreSQL.
