@@ -45,21 +45,17 @@ func (s FileSource) List(ctx context.Context, fn func(Object) error) error {
 		if d.IsDir() {
 			return nil
 		}
-		size := int64(-1) // a regular file's size is read from the open file (fstat, no path lookup)
-		if !d.Type().IsRegular() {
-			info, err := d.Info()
-			if err == nil && d.Type()&fs.ModeSymlink != 0 {
-				info, err = os.Stat(p) // follow links to files; a loop or dangling link is an error
-			}
-			if err != nil {
-				return fn(Object{Name: p, Err: err})
-			}
-			if !info.Mode().IsRegular() {
-				return nil
-			}
-			size = info.Size()
+		info, err := d.Info()
+		if err == nil && d.Type()&fs.ModeSymlink != 0 {
+			info, err = os.Stat(p) // follow links to files; a loop or dangling link is an error
 		}
-		obj := fileObject(p, size)
+		if err != nil {
+			return fn(Object{Name: p, Err: err})
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		obj := fileObject(p, info.Size())
 		if KindOf(p) == KindOther {
 			obj.Sniff = true // e.g. Firehose output, which has no extension
 		}

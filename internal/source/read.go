@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"runtime"
 	"strings"
 	"time"
@@ -197,7 +196,7 @@ func (w *worker) read(ctx context.Context, o Object, h Handler) error {
 		w.stats.SkippedOther++
 		return nil
 	}
-	if size := sizeOf(o, rc); isGzip && w.whole != nil && size >= 0 && size <= maxWholeCompressed {
+	if isGzip && w.whole != nil && o.Size >= 0 && o.Size <= maxWholeCompressed {
 		// Native build: inflate the whole object in one call. On any
 		// failure the bytes go through the streaming reader below, which
 		// delivers the records before the damage and says where it is.
@@ -288,23 +287,6 @@ func (w *worker) trim() {
 	if cap(w.out) > 4*keep {
 		w.out = nil
 	}
-}
-
-// sizeOf returns the object's size: the listed one, else that of the open
-// file when it is a regular file; -1 when unknown (a pipe, say).
-func sizeOf(o Object, rc io.ReadCloser) int64 {
-	if o.Size >= 0 {
-		return o.Size
-	}
-	f, ok := rc.(interface{ Stat() (fs.FileInfo, error) })
-	if !ok {
-		return -1
-	}
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		return -1
-	}
-	return info.Size()
 }
 
 // appendAll reads r to the end, appending to dst.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -420,38 +419,5 @@ func TestDeliveryDay(t *testing.T) {
 				t.Errorf("DeliveryDay = %q, want %q", got, want)
 			}
 		})
-	}
-}
-
-// TestSizeOf: files listed from a directory carry no size (no lstat per
-// file); the reader takes it from the open file, so they still qualify for
-// the whole-object inflate.
-func TestSizeOf(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f.json.gz")
-	if err := os.WriteFile(p, make([]byte, 1234), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if got := sizeOf(Object{Size: -1}, f); got != 1234 {
-		t.Errorf("open regular file: size %d, want 1234", got)
-	}
-	if got := sizeOf(Object{Size: 7}, f); got != 7 {
-		t.Errorf("listed size: %d, want 7", got)
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	if got := sizeOf(Object{Size: -1}, r); got != -1 {
-		t.Errorf("pipe: size %d, want -1 (unknown)", got)
-	}
-	if got := sizeOf(Object{Size: -1}, io.NopCloser(strings.NewReader("x"))); got != -1 {
-		t.Errorf("reader without Stat: size %d, want -1", got)
 	}
 }
