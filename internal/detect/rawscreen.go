@@ -96,6 +96,9 @@ func requiredChecks(n node) []rawCheck {
 		}
 		return out
 	case orNode:
+		if len(n) == 0 {
+			return nil
+		}
 		var branches []rawCheck
 		for _, c := range n {
 			cs := requiredChecks(c)
