@@ -148,14 +148,8 @@ func (f *fastQuestion) tokens(lang int) [][]simTok {
 	for _, p := range f.plain[lang] {
 		ts := make([]simTok, 0, len(p))
 		for _, r := range p {
-			switch r {
-			case '*':
-				ts = append(ts, simTok{kind: globStar})
-			case '?':
-				ts = append(ts, simTok{kind: globAny})
-			default:
-				ts = append(ts, simTok{kind: globLit, r: r})
-			}
+			t := charTok(r)
+			ts = append(ts, simTok{kind: t.kind, r: t.r})
 		}
 		out = append(out, ts)
 	}

@@ -46,17 +46,21 @@ func compileGlob(s string, variables bool) glob {
 			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		switch r {
-		case '*':
-			g = append(g, globTok{kind: globStar})
-		case '?':
-			g = append(g, globTok{kind: globAny})
-		default:
-			g = append(g, globTok{kind: globLit, r: r})
-		}
+		g = append(g, charTok(r))
 		i += size
 	}
 	return g
+}
+
+// charTok is the token of one pattern character outside a variable.
+func charTok(r rune) globTok {
+	switch r {
+	case '*':
+		return globTok{kind: globStar}
+	case '?':
+		return globTok{kind: globAny}
+	}
+	return globTok{kind: globLit, r: r}
 }
 
 // parseVariable parses the inside of ${...}.
