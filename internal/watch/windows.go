@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -139,10 +140,17 @@ func (c *Correlation) process(ctx context.Context, rec *cloudtrail.Record, queue
 	}, queueTx)
 }
 
+// advanceBatch is how many windows one tick transaction settles. One
+// transaction per window made a tick over thousands of windows thousands
+// of commits (each an fsync on SQLite) that the record path queued
+// behind; a batch holds its locks a little longer instead.
+const advanceBatch = 64
+
 // advance settles, at the wall-clock time now, the stored windows of the
-// correlation rules that alert when a window closes, one transaction per
-// window, so that quiet groups still alert. Rules that alert as events
-// arrive need nothing: their expired windows are swept by the store.
+// correlation rules that alert when a window closes, advanceBatch windows
+// per transaction, so that quiet groups still alert. Rules that alert as
+// events arrive need nothing: their expired windows are swept by the
+// store. A failed batch is tried again on the next tick.
 func (c *Correlation) advance(ctx context.Context, now time.Time, queueTx txQueue) error {
 	var errs []error
 	for _, rule := range c.Correlator.ClosingRules() {
@@ -151,9 +159,13 @@ func (c *Correlation) advance(ctx context.Context, now time.Time, queueTx txQueu
 			errs = append(errs, err)
 			continue
 		}
-		for _, w := range ws {
+		for batch := range slices.Chunk(ws, advanceBatch) {
+			refs := make([]detect.GroupRef, len(batch))
+			for i, w := range batch {
+				refs[i] = detect.GroupRef{RuleID: w.RuleID, GroupKey: w.GroupKey}
+			}
 			c.mu.Lock()
-			err := c.update(ctx, now, []detect.GroupRef{{RuleID: w.RuleID, GroupKey: w.GroupKey}}, nil, queueTx)
+			err := c.update(ctx, now, refs, nil, queueTx)
 			c.mu.Unlock()
 			if err != nil {
 				errs = append(errs, err)

@@ -3,6 +3,7 @@ package watch
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -202,5 +203,62 @@ func TestCorrelationTickClosesWindowsAsTimePasses(t *testing.T) {
 		if ids, _ := queued(t, store, rule); len(ids) != 1 {
 			t.Errorf("%d alerts of the closing rule after ticking past its close, want 1", len(ids))
 		}
+	})
+}
+
+// TestCorrelationTickClosesManyWindows: a tick settles stored windows in
+// batches (advanceBatch per transaction); windows of every batch, the last
+// one partial, alert once each, however many workers tick.
+func TestCorrelationTickClosesManyWindows(t *testing.T) {
+	backends(t, func(t *testing.T, open func() state.Store) {
+		ctx := context.Background()
+		extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := builtin(t)
+		set.Add(extra)
+		store := open()
+		a, _, _ := worker(t, store, set, nil)
+		b, _, _ := worker(t, open(), set, nil)
+		const users = 2*advanceBatch + 17
+		for u := range users {
+			rec := decode(t, fmt.Sprintf(`{"eventVersion":"1.10","eventID":"many-%d","eventName":"DisableKey",
+				"eventSource":"kms.amazonaws.com","eventTime":"2026-11-20T10:01:00Z","awsRegion":"us-east-1",
+				"recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u%d","accountId":"111122223333"},
+				"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/%08d-0000-4000-8000-000000000000"}}`, u, u, u))
+			if err := a.Handle(ctx, rec, storeNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const rule = "00000000-0000-4000-8000-00000000c105"
+		later := time.Date(2026, 11, 20, 10, 27, 0, 0, time.UTC)
+		for _, p := range []*Pipeline{b, a, b} {
+			if err := p.Tick(ctx, later); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: rule, Limit: 10 * users})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, r := range h {
+			seen[r.Alert.ID]++
+		}
+		if len(h) != users || len(seen) != users {
+			t.Errorf("%d alerts (%d distinct) of the closing rule for %d closed windows, want one each", len(h), len(seen), users)
+		}
+		// A window that alerted stays stored, marked closed, until it
+		// expires: later ticks must not alert again.
+		for _, p := range []*Pipeline{a, b} {
+			if err := p.Tick(ctx, later.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if again, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: rule, Limit: 10 * users}); err != nil || len(again) != users {
+			t.Errorf("%d alerts after two more ticks (%v), want still %d", len(again), err, users)
+		}
+
 	})
 }
