@@ -127,9 +127,11 @@ func (s *Scanner) InRecords() bool { return s.inRecord }
 // input; unless it is Fatal, call Next again to go on with the rest.
 func (s *Scanner) Next() ([]byte, error) {
 	raw, err := s.next()
-	var se *SyntaxError
-	if errors.As(err, &se) && se.Fatal {
-		s.done, s.queue = true, s.queue[:0] // the stream is over
+	if err != nil { // not before: errors.As's target escapes, one allocation per record
+		var se *SyntaxError
+		if errors.As(err, &se) && se.Fatal {
+			s.done, s.queue = true, s.queue[:0] // the stream is over
+		}
 	}
 	return raw, err
 }
