@@ -73,19 +73,32 @@ func (d Deriver) Derive(rec *cloudtrail.Record, name string) {
 }
 
 // accountOf returns the account of an ARN or a bare 12-digit account id;
-// "" for service principals and anything else.
-func accountOf(principal string) string {
-	if strings.HasPrefix(principal, "arn:") {
-		parts := strings.SplitN(principal, ":", 6)
-		if len(parts) == 6 && policy.IsAccountID(parts[4]) {
-			return parts[4]
+// empty for service principals and anything else. It takes bytes too, so
+// that the raw screen (rawscreen.go) asks it without copying.
+func accountOf[T string | []byte](principal T) T {
+	if len(principal) < 4 || string(principal[:4]) != "arn:" {
+		if policy.IsAccountID(principal) {
+			return principal
 		}
-		return ""
+		return principal[:0]
 	}
-	if policy.IsAccountID(principal) {
-		return principal
+	// arn:partition:service:region:account:resource: the account lies
+	// between the fourth and the fifth colon, and the fifth must exist.
+	colons, start := 0, 0
+	for i := 0; i < len(principal); i++ {
+		if principal[i] != ':' {
+			continue
+		}
+		if colons++; colons == 4 {
+			start = i + 1
+		} else if colons == 5 {
+			if acct := principal[start:i]; policy.IsAccountID(acct) {
+				return acct
+			}
+			break
+		}
 	}
-	return ""
+	return principal[:0]
 }
 
 func deriveGrant(rec *cloudtrail.Record) map[string]any {

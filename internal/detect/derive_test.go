@@ -3,9 +3,12 @@ package detect
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kmsguard/kmsguard/internal/policy"
 )
 
 type failingAnalyzer struct{}
@@ -135,4 +138,39 @@ func TestFilterSuppressesAutomationRole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// accountOfReference is accountOf as first written, with SplitN: the
+// allocation-free version must agree with it on every input.
+func accountOfReference(principal string) string {
+	if strings.HasPrefix(principal, "arn:") {
+		parts := strings.SplitN(principal, ":", 6)
+		if len(parts) == 6 && policy.IsAccountID(parts[4]) {
+			return parts[4]
+		}
+		return ""
+	}
+	if policy.IsAccountID(principal) {
+		return principal
+	}
+	return ""
+}
+
+func FuzzAccountOf(f *testing.F) {
+	for _, s := range []string{
+		"arn:aws:kms:us-east-1:111122223333:key/k", "arn:aws:kms:us-east-1:111122223333", "arn:aws:iam::111122223333:root",
+		"arn:aws:s3:::bucket", "111122223333", "11112222333", "arn:aws:kms:us-east-1:11112222333a:key/k",
+		"arn::::111122223333:", "arn:", "", "kms.amazonaws.com", "arn:aws:kms:us-east-1:111122223333:alias/a:b:c",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := accountOfReference(s)
+		if got := accountOf(s); got != want {
+			t.Errorf("accountOf(%q) = %q, want %q", s, got, want)
+		}
+		if got := accountOf([]byte(s)); string(got) != want {
+			t.Errorf("accountOf([]byte(%q)) = %q, want %q", s, got, want)
+		}
+	})
 }

@@ -173,9 +173,9 @@ func (foreignKmsKeyCheck) holds(raw []byte) bool {
 	// Every S3 write with a rule-8 name is asked, so the searches start on
 	// rare bytes ('x', 'I'): a search for a pattern starting with '"' is
 	// slow in JSON.
-	var accounts []string
+	var accounts [][]byte
 	forEachStringMember(raw, kmsKeyIDKey, func(v []byte) {
-		if acct := accountOf(string(v)); acct != "" {
+		if acct := accountOf(v); len(acct) > 0 {
 			accounts = append(accounts, acct)
 		}
 	})
@@ -185,20 +185,20 @@ func (foreignKmsKeyCheck) holds(raw []byte) bool {
 	foreign := false
 	forEachOwnerCandidate(raw, func(owner []byte) {
 		for _, acct := range accounts {
-			foreign = foreign || (len(owner) > 0 && string(owner) != acct)
+			foreign = foreign || (len(owner) > 0 && string(owner) != string(acct))
 		}
 	})
 	return foreign
 }
 
-const kmsKeyIDKey = "x-amz-server-side-encryption-aws-kms-key-id"
+var kmsKeyIDKey = []byte("x-amz-server-side-encryption-aws-kms-key-id")
 
 // forEachStringMember calls fn with the value of every member of raw (a
 // record without backslashes, so a quote always ends a string) named key
 // whose value is a string, at any depth.
-func forEachStringMember(raw []byte, key string, fn func(v []byte)) {
+func forEachStringMember(raw, key []byte, fn func(v []byte)) {
 	for i := 0; ; {
-		k := bytes.Index(raw[i:], []byte(key))
+		k := bytes.Index(raw[i:], key)
 		if k < 0 {
 			return
 		}

@@ -53,12 +53,12 @@ func (p *parser) principals(v *jsonValue, path string) (*Principals, *ParseError
 
 // IsAccountID reports whether s is an AWS account id: exactly 12 ASCII
 // digits.
-func IsAccountID(s string) bool {
+func IsAccountID[T string | []byte](s T) bool {
 	if len(s) != 12 {
 		return false
 	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}
