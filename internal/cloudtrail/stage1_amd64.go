@@ -42,15 +42,23 @@ func indexAnchorAVX2(p *byte, n int) (found int, next int)
 // indexAnchor returns the first i with b[i] == '\\', or b[i] == 't' and
 // b[i+1] == 'N' or 'S', or -1; with AVX2 (simd) or a byte loop.
 func indexAnchor(b []byte, simd bool) int {
-	i := 0
 	if simd && len(b) >= 33 {
-		k, next := indexAnchorAVX2(&b[0], len(b))
-		if k >= 0 {
+		if k, _ := indexAnchorAVX2(&b[0], len(b)); k >= 0 {
 			return k
 		}
-		i = next
+		// The tail the 32-byte steps left: one more step over the last 33
+		// bytes, overlapping positions already searched (none of which
+		// matched), then the last byte, which can only be a backslash.
+		n := len(b) - 33
+		if k, _ := indexAnchorAVX2(&b[n], 33); k >= 0 {
+			return n + k
+		}
+		if b[len(b)-1] == '\\' {
+			return len(b) - 1
+		}
+		return -1
 	}
-	for ; i < len(b); i++ {
+	for i := 0; i < len(b); i++ {
 		if b[i] == '\\' || b[i] == 't' && i+1 < len(b) && (b[i+1] == 'N' || b[i+1] == 'S') {
 			return i
 		}
