@@ -150,9 +150,16 @@ const advanceBatch = 64
 // correlation rules that alert when a window closes, advanceBatch windows
 // per transaction, so that quiet groups still alert. Rules that alert as
 // events arrive need nothing: their expired windows are swept by the
-// store. A failed batch is tried again on the next tick.
+// store. When a batch fails, its windows are tried one per transaction,
+// so that a window that cannot be settled holds back no other; what still
+// fails is tried again on the next tick.
 func (c *Correlation) advance(ctx context.Context, now time.Time, queueTx txQueue) error {
 	var errs []error
+	settle := func(refs []detect.GroupRef) error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.update(ctx, now, refs, nil, queueTx)
+	}
 	for _, rule := range c.Correlator.ClosingRules() {
 		ws, err := c.Store.LoadWindows(ctx, rule, restoreLimit)
 		if err != nil {
@@ -164,11 +171,16 @@ func (c *Correlation) advance(ctx context.Context, now time.Time, queueTx txQueu
 			for i, w := range batch {
 				refs[i] = detect.GroupRef{RuleID: w.RuleID, GroupKey: w.GroupKey}
 			}
-			c.mu.Lock()
-			err := c.update(ctx, now, refs, nil, queueTx)
-			c.mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
+			if err := settle(refs); err == nil || len(refs) == 1 || ctx.Err() != nil {
+				if err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			for _, ref := range refs {
+				if err := settle([]detect.GroupRef{ref}); err != nil {
+					errs = append(errs, err)
+				}
 			}
 		}
 	}

@@ -106,15 +106,16 @@ func openStore(t testing.TB, dsn string) state.Store {
 // router routes every alert to the channel "siem" (or to an invalid empty
 // channel name while broken, which fails the outbox insert).
 type router struct {
-	mu     sync.Mutex
-	broken bool
-	woken  int
+	mu        sync.Mutex
+	broken    bool
+	brokenFor func(alert.Alert) bool // when set, the alerts it picks cannot be queued
+	woken     int
 }
 
-func (r *router) Route(alert.Alert) []string {
+func (r *router) Route(a alert.Alert) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.broken {
+	if r.broken || r.brokenFor != nil && r.brokenFor(a) {
 		return []string{""}
 	}
 	return []string{"siem"}

@@ -3,6 +3,7 @@ package watch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kmsguard/kmsguard/internal/alert"
 	"github.com/kmsguard/kmsguard/internal/detect"
 	"github.com/kmsguard/kmsguard/internal/state"
 )
@@ -222,6 +224,12 @@ func TestCorrelationTickClosesManyWindows(t *testing.T) {
 		a, _, _ := worker(t, store, set, nil)
 		b, _, _ := worker(t, open(), set, nil)
 		const users = 2*advanceBatch + 17
+		// u7's alert cannot be queued at first: its batch fails, and the
+		// others of that batch must still alert on the same tick.
+		a.Route.(*router).brokenFor = func(al alert.Alert) bool {
+			js, _ := json.Marshal(al)
+			return bytes.Contains(js, []byte(`user/u7"`))
+		}
 		for u := range users {
 			rec := decode(t, fmt.Sprintf(`{"eventVersion":"1.10","eventID":"many-%d","eventName":"DisableKey",
 				"eventSource":"kms.amazonaws.com","eventTime":"2026-11-20T10:01:00Z","awsRegion":"us-east-1",
@@ -233,6 +241,13 @@ func TestCorrelationTickClosesManyWindows(t *testing.T) {
 		}
 		const rule = "00000000-0000-4000-8000-00000000c105"
 		later := time.Date(2026, 11, 20, 10, 27, 0, 0, time.UTC)
+		if err := a.Tick(ctx, later); err == nil {
+			t.Error("a tick with a window that cannot be settled reports no error")
+		}
+		if first, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: rule, Limit: 10 * users}); err != nil || len(first) != users-1 {
+			t.Errorf("%d alerts after the first tick (%v), want %d: one window must hold back no other", len(first), err, users-1)
+		}
+		a.Route.(*router).brokenFor = nil
 		for _, p := range []*Pipeline{b, a, b} {
 			if err := p.Tick(ctx, later); err != nil {
 				t.Fatal(err)
