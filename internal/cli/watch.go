@@ -242,6 +242,8 @@ func registerDeliveryMetrics(m *watch.Metrics, disp *notify.Dispatcher, store st
 		if _, ok := r.WALStats(); ok {
 			m.CounterFunc("kmsguard_state_wal_checkpoint_failures_total", "SQLite WAL checkpoints that failed (the WAL grows until one succeeds).", nil,
 				func() float64 { s, _ := r.WALStats(); return float64(s.CheckpointFailures) })
+			m.CounterFunc("kmsguard_state_wal_checkpoints_busy_total", "SQLite WAL checkpoints skipped because another connection held the checkpoint lock.", nil,
+				func() float64 { s, _ := r.WALStats(); return float64(s.CheckpointsBusy) })
 			m.GaugeFunc("kmsguard_state_wal_frames_pending", "SQLite WAL frames the last checkpoint could not copy into the database yet.",
 				func() float64 { s, _ := r.WALStats(); return float64(s.FramesPending) })
 		}

@@ -448,6 +448,7 @@ func TestWatchServesMetrics(t *testing.T) {
 		"kmsguard_notify_failures_total 0",
 		"kmsguard_notify_outbox_pending 0",
 		"kmsguard_state_wal_checkpoint_failures_total 0",
+		"kmsguard_state_wal_checkpoints_busy_total ",
 		"kmsguard_state_wal_frames_pending ",
 	} {
 		if !strings.Contains(body, want) {

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"net/url"
 	"sync"
@@ -35,8 +36,12 @@ const checkpointFailureLogEvery = 60
 // but the WAL then grows without bound: watch exports these as metrics.
 type WALStats struct {
 	CheckpointFailures int64 // checkpoints that returned an error, since Open
-	Frames             int64 // frames in the WAL at the last successful checkpoint
-	FramesPending      int64 // of those, frames it could not copy yet (readers still need them)
+	// CheckpointsBusy counts checkpoints skipped because another
+	// connection held the checkpoint lock: normal now and then when
+	// several processes share the file, a problem when it lasts.
+	CheckpointsBusy int64
+	Frames          int64 // frames in the WAL at the last successful checkpoint
+	FramesPending   int64 // of those, frames it could not copy yet (readers still need them)
 }
 
 // WALReporter is implemented by every store; ok is false for backends
@@ -56,8 +61,12 @@ type checkpointer struct {
 	// many of them are checkpointed (tests replace it to make it fail).
 	checkpoint func(ctx context.Context) (frames, copied int64, err error)
 
-	failures, frames, pending atomic.Int64
-	streak                    int64 // failures in a row; only the loop and stop touch it
+	failures, busy, frames, pending atomic.Int64
+	// The current run of checkpoints that copied nothing: its length,
+	// whether an error was logged in it, whether anything was. Only the
+	// loop and stop touch them.
+	streak        int64
+	erred, warned bool
 }
 
 // startCheckpointer opens a second connection to the database at path with
@@ -86,42 +95,65 @@ func startCheckpointer(path string, params url.Values, interval time.Duration, l
 	return c, nil
 }
 
+// errCheckpointBusy: another connection held the checkpoint lock.
+var errCheckpointBusy = errors.New("another connection is checkpointing (SQLITE_BUSY)")
+
 // passive runs PRAGMA wal_checkpoint(PASSIVE), whose row is (busy, frames
-// in the WAL, frames checkpointed).
+// in the WAL, frames checkpointed). A checkpoint that could not take the
+// lock is no error to SQLite (busy 1, frames -1) but copied nothing: it
+// counts as a failure here.
 func (c *checkpointer) passive(ctx context.Context) (frames, copied int64, err error) {
 	var busy int64
-	err = c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-	return frames, copied, err
+	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		return 0, 0, err
+	}
+	switch {
+	case busy != 0:
+		return 0, 0, errCheckpointBusy
+	case frames < 0 || copied < 0:
+		return 0, 0, errors.New("the database is not in WAL mode")
+	}
+	return frames, copied, nil
 }
 
-// run checkpoints once and records the outcome. A failure (the file is
-// busy, the disk full) is retried next tick; the WAL grows meanwhile, so
-// it is counted and logged: the first of a run of failures, every
-// checkpointFailureLogEvery-th after it, and the recovery.
+// run checkpoints once and records the outcome. A failure (the disk
+// full, the file unreadable) or a busy lock is retried next tick; the WAL
+// grows meanwhile, so each is counted, and logged: the first error of a
+// run, every checkpointFailureLogEvery-th checkpoint of a run (a busy
+// lock only then: another process checkpointing is no news), and the
+// recovery after a logged run.
 func (c *checkpointer) run(ctx context.Context) {
 	frames, copied, err := c.checkpoint(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return // stopping
 		}
-		c.failures.Add(1)
 		c.streak++
-		if c.streak == 1 || c.streak%checkpointFailureLogEvery == 0 {
-			c.log.Warn("state: SQLite WAL checkpoint failed; the write-ahead log grows until one succeeds",
-				"path", c.path, "error", err, "failures_in_a_row", c.streak)
+		busy := errors.Is(err, errCheckpointBusy)
+		if busy {
+			c.busy.Add(1)
+		} else {
+			c.failures.Add(1)
 		}
+		if (!busy && !c.erred) || c.streak%checkpointFailureLogEvery == 0 {
+			c.log.Warn("state: SQLite WAL checkpoint failed; the write-ahead log grows until one succeeds",
+				"path", c.path, "error", err, "in_a_row", c.streak)
+			c.warned = true
+		}
+		c.erred = c.erred || !busy
 		return
 	}
-	if c.streak > 0 {
-		c.log.Info("state: SQLite WAL checkpoint succeeded again", "path", c.path, "after_failures", c.streak)
-		c.streak = 0
+	if c.warned {
+		c.log.Info("state: SQLite WAL checkpoint succeeded again", "path", c.path, "after", c.streak)
 	}
+	c.streak, c.erred, c.warned = 0, false, false
 	c.frames.Store(frames)
 	c.pending.Store(max(frames-copied, 0))
 }
 
 func (c *checkpointer) stats() WALStats {
-	return WALStats{CheckpointFailures: c.failures.Load(), Frames: c.frames.Load(), FramesPending: c.pending.Load()}
+	return WALStats{CheckpointFailures: c.failures.Load(), CheckpointsBusy: c.busy.Load(),
+		Frames: c.frames.Load(), FramesPending: c.pending.Load()}
 }
 
 // stop ends the loop, checkpoints once more and closes the connection.

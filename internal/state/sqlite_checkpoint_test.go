@@ -118,7 +118,7 @@ func TestSQLiteCheckpointFailuresReported(t *testing.T) {
 	}
 	c.checkpoint = c.passive
 	c.run(ctx)
-	if !strings.Contains(logs.String(), "succeeded again") || !strings.Contains(logs.String(), fmt.Sprintf("after_failures=%d", failures)) {
+	if !strings.Contains(logs.String(), "succeeded again") || !strings.Contains(logs.String(), fmt.Sprintf("after=%d", failures)) {
 		t.Errorf("the recovery is not logged:\n%s", logs.String())
 	}
 	if got := c.stats().CheckpointFailures; got != failures {
