@@ -171,13 +171,15 @@ func (c *Correlation) advance(ctx context.Context, now time.Time, queueTx txQueu
 			for i, w := range batch {
 				refs[i] = detect.GroupRef{RuleID: w.RuleID, GroupKey: w.GroupKey}
 			}
-			if err := settle(refs); err == nil || len(refs) == 1 || ctx.Err() != nil {
-				if err != nil {
-					errs = append(errs, err)
-				}
+			err := settle(refs)
+			switch {
+			case err == nil:
+				continue
+			case len(refs) == 1 || ctx.Err() != nil:
+				errs = append(errs, err)
 				continue
 			}
-			for _, ref := range refs {
+			for _, ref := range refs { // the batch rolled back: settle each alone
 				if err := settle([]detect.GroupRef{ref}); err != nil {
 					errs = append(errs, err)
 				}
