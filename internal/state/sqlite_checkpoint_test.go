@@ -78,25 +78,7 @@ func TestSQLiteBackgroundCheckpoint(t *testing.T) {
 // is the recovery. The real PRAGMA runs before and after the failures.
 func TestSQLiteCheckpointFailuresReported(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	st, err := Open(ctx, path, withCheckpointInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	for i := range 20 {
-		if _, err := st.Enqueue(ctx, sampleAlert(fmt.Sprintf("wal-%d", i), "r", severity.High, keyProd), []string{"siem"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var logs syncBuffer
-	params := url.Values{}
-	params.Add("_pragma", "busy_timeout(5000)")
-	c, err := startCheckpointer(path, params, time.Hour, slog.New(slog.NewTextHandler(&logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.stop()
+	c, _, logs := checkpointerOnWrittenStore(t, 20)
 
 	c.run(ctx)
 	if s := c.stats(); s.Frames == 0 || s.CheckpointFailures != 0 {
@@ -159,6 +141,35 @@ func TestSQLiteWALStats(t *testing.T) {
 	if _, ok := (&sqlStore{}).WALStats(); ok {
 		t.Error("a store without a checkpointer reports WAL stats")
 	}
+}
+
+// checkpointerOnWrittenStore opens a store, commits n alerts into its WAL
+// (its own checkpoints are an hour away) and starts a second checkpointer
+// on the file, whose checkpoints the test runs by hand (c.run) and whose
+// log it returns.
+func checkpointerOnWrittenStore(t *testing.T, n int) (c *checkpointer, path string, logs *syncBuffer) {
+	t.Helper()
+	ctx := context.Background()
+	path = filepath.Join(t.TempDir(), "state.db")
+	st, err := Open(ctx, path, withCheckpointInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	for i := range n {
+		if _, err := st.Enqueue(ctx, sampleAlert(fmt.Sprintf("wal-%d", i), "r", severity.High, keyProd), []string{"siem"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs = &syncBuffer{}
+	params := url.Values{}
+	params.Add("_pragma", "busy_timeout(5000)")
+	c, err = startCheckpointer(path, params, time.Hour, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.stop) // before the store closes: cleanups run last first
+	return c, path, logs
 }
 
 // syncBuffer is a bytes.Buffer safe for the logger and the test at once.

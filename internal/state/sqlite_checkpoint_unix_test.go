@@ -7,17 +7,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
-
-	"github.com/kmsguard/kmsguard/internal/severity"
 )
 
 // holdLockEnv makes TestSQLiteCheckpointBusy's child process hold the
@@ -37,25 +31,7 @@ func TestSQLiteCheckpointBusy(t *testing.T) {
 		return
 	}
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	st, err := Open(ctx, path, withCheckpointInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	for i := range 5 {
-		if _, err := st.Enqueue(ctx, sampleAlert(fmt.Sprintf("busy-%d", i), "r", severity.High, keyProd), []string{"siem"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var logs syncBuffer
-	params := url.Values{}
-	params.Add("_pragma", "busy_timeout(5000)")
-	c, err := startCheckpointer(path, params, time.Hour, slog.New(slog.NewTextHandler(&logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.stop()
+	c, path, logs := checkpointerOnWrittenStore(t, 5)
 
 	child := exec.Command(os.Args[0], "-test.run=^TestSQLiteCheckpointBusy$")
 	child.Env = append(os.Environ(), holdLockEnv+"="+path+"-shm")

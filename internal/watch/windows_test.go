@@ -119,6 +119,22 @@ func TestCorrelationCorruptWindowInUse(t *testing.T) {
 	}
 }
 
+// closingWorkers returns a store and two workers on it (each with its own
+// connection) running the built-in rules and closingRule.
+func closingWorkers(t *testing.T, open func() state.Store) (state.Store, *Pipeline, *Pipeline) {
+	t.Helper()
+	extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := builtin(t)
+	set.Add(extra)
+	store := open()
+	a, _, _ := worker(t, store, set, nil)
+	b, _, _ := worker(t, open(), set, nil)
+	return store, a, b
+}
+
 // closingRule is a correlation whose condition has an upper bound: it
 // alerts when a 10-minute window closes with a single disabled key.
 const closingRule = `title: A single key disabled
@@ -141,15 +157,7 @@ correlation:
 func TestCorrelationTickClosesWindows(t *testing.T) {
 	backends(t, func(t *testing.T, open func() state.Store) {
 		ctx := context.Background()
-		extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
-		if err != nil {
-			t.Fatal(err)
-		}
-		set := builtin(t)
-		set.Add(extra)
-		store := open()
-		a, _, _ := worker(t, store, set, nil)
-		b, _, _ := worker(t, open(), set, nil)
+		store, a, b := closingWorkers(t, open)
 		if err := a.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
 			t.Fatal(err)
 		}
@@ -181,15 +189,7 @@ func TestCorrelationTickClosesWindows(t *testing.T) {
 func TestCorrelationTickClosesWindowsAsTimePasses(t *testing.T) {
 	backends(t, func(t *testing.T, open func() state.Store) {
 		ctx := context.Background()
-		extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
-		if err != nil {
-			t.Fatal(err)
-		}
-		set := builtin(t)
-		set.Add(extra)
-		store := open()
-		a, _, _ := worker(t, store, set, nil)
-		b, _, _ := worker(t, open(), set, nil)
+		store, a, b := closingWorkers(t, open)
 		if err := a.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
 			t.Fatal(err)
 		}
@@ -214,15 +214,7 @@ func TestCorrelationTickClosesWindowsAsTimePasses(t *testing.T) {
 func TestCorrelationTickClosesManyWindows(t *testing.T) {
 	backends(t, func(t *testing.T, open func() state.Store) {
 		ctx := context.Background()
-		extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
-		if err != nil {
-			t.Fatal(err)
-		}
-		set := builtin(t)
-		set.Add(extra)
-		store := open()
-		a, _, _ := worker(t, store, set, nil)
-		b, _, _ := worker(t, open(), set, nil)
+		store, a, b := closingWorkers(t, open)
 		const users = 2*advanceBatch + 17
 		// u7's alert cannot be queued at first: its batch fails, and the
 		// others of that batch must still alert on the same tick.
