@@ -1,5 +1,13 @@
 #include "textflag.h"
 
+// BROADCAST sets every byte of y (whose low half is x) to the constant c;
+// it clobbers AX.
+#define BROADCAST(c, x, y) MOVL c, AX; VMOVD AX, x; VPBROADCASTB x, y
+
+// MASK64 sets AX to the 64-bit mask of the bytes of lo (bits 0-31) and hi
+// (bits 32-63) equal to the bytes of y; it clobbers Y4, Y5 and BX.
+#define MASK64(y, lo, hi) VPCMPEQB y, lo, Y4; VPCMPEQB y, hi, Y5; VPMOVMSKB Y4, AX; VPMOVMSKB Y5, BX; SHLQ $32, BX; ORQ BX, AX
+
 // func classifyAVX2(b *[64]byte) (quote, backslash, open, close uint64)
 //
 // Bit i of each result is set when byte i is '"', '\\', '{' or '[', and
@@ -10,54 +18,24 @@ TEXT ·classifyAVX2(SB), NOSPLIT, $0-40
 	VMOVDQU 0(SI), Y0
 	VMOVDQU 32(SI), Y1
 
-	MOVL $0x20, AX
-	VMOVD AX, X13
-	VPBROADCASTB X13, Y13
+	BROADCAST($0x20, X13, Y13)
 	VPOR Y13, Y0, Y2           // Y2, Y3: bytes with bit 0x20 set
 	VPOR Y13, Y1, Y3
 
-	MOVL $0x22, AX             // '"'
-	VMOVD AX, X14
-	VPBROADCASTB X14, Y14
-	VPCMPEQB Y14, Y0, Y4
-	VPCMPEQB Y14, Y1, Y5
-	VPMOVMSKB Y4, AX
-	VPMOVMSKB Y5, BX
-	SHLQ $32, BX
-	ORQ BX, AX
+	BROADCAST($0x22, X14, Y14) // '"'
+	MASK64(Y14, Y0, Y1)
 	MOVQ AX, quote+8(FP)
 
-	MOVL $0x5C, AX             // '\\'
-	VMOVD AX, X14
-	VPBROADCASTB X14, Y14
-	VPCMPEQB Y14, Y0, Y4
-	VPCMPEQB Y14, Y1, Y5
-	VPMOVMSKB Y4, AX
-	VPMOVMSKB Y5, BX
-	SHLQ $32, BX
-	ORQ BX, AX
+	BROADCAST($0x5C, X14, Y14) // '\\'
+	MASK64(Y14, Y0, Y1)
 	MOVQ AX, backslash+16(FP)
 
-	MOVL $0x7B, AX             // '{' and '['
-	VMOVD AX, X14
-	VPBROADCASTB X14, Y14
-	VPCMPEQB Y14, Y2, Y4
-	VPCMPEQB Y14, Y3, Y5
-	VPMOVMSKB Y4, AX
-	VPMOVMSKB Y5, BX
-	SHLQ $32, BX
-	ORQ BX, AX
+	BROADCAST($0x7B, X14, Y14) // '{' and '['
+	MASK64(Y14, Y2, Y3)
 	MOVQ AX, open+24(FP)
 
-	MOVL $0x7D, AX             // '}' and ']'
-	VMOVD AX, X14
-	VPBROADCASTB X14, Y14
-	VPCMPEQB Y14, Y2, Y4
-	VPCMPEQB Y14, Y3, Y5
-	VPMOVMSKB Y4, AX
-	VPMOVMSKB Y5, BX
-	SHLQ $32, BX
-	ORQ BX, AX
+	BROADCAST($0x7D, X14, Y14) // '}' and ']'
+	MASK64(Y14, Y2, Y3)
 	MOVQ AX, close+32(FP)
 
 	VZEROUPPER
@@ -81,21 +59,11 @@ TEXT ·skimAVX2(SB), NOSPLIT, $0-64
 	MOVQ depth+24(FP), R9
 	XORQ DI, DI
 
-	MOVL $0x20, AX
-	VMOVD AX, X13
-	VPBROADCASTB X13, Y13
-	MOVL $0x22, AX
-	VMOVD AX, X12
-	VPBROADCASTB X12, Y12
-	MOVL $0x5C, AX
-	VMOVD AX, X11
-	VPBROADCASTB X11, Y11
-	MOVL $0x7B, AX
-	VMOVD AX, X10
-	VPBROADCASTB X10, Y10
-	MOVL $0x7D, AX
-	VMOVD AX, X9
-	VPBROADCASTB X9, Y9
+	BROADCAST($0x20, X13, Y13)
+	BROADCAST($0x22, X12, Y12)
+	BROADCAST($0x5C, X11, Y11)
+	BROADCAST($0x7B, X10, Y10)
+	BROADCAST($0x7D, X9, Y9)
 	MOVQ $-1, AX
 	VMOVQ AX, X8
 
@@ -112,12 +80,7 @@ loop:
 	VPTEST Y4, Y4
 	JNZ out
 
-	VPCMPEQB Y12, Y0, Y4       // quotes
-	VPCMPEQB Y12, Y1, Y5
-	VPMOVMSKB Y4, AX
-	VPMOVMSKB Y5, BX
-	SHLQ $32, BX
-	ORQ BX, AX
+	MASK64(Y12, Y0, Y1)        // quotes
 	VMOVQ AX, X6
 	VPCLMULQDQ $0, X8, X6, X6
 	VMOVQ X6, R10
@@ -127,22 +90,12 @@ loop:
 
 	VPOR Y13, Y0, Y2
 	VPOR Y13, Y1, Y3
-	VPCMPEQB Y9, Y2, Y4        // closing brackets
-	VPCMPEQB Y9, Y3, Y5
-	VPMOVMSKB Y4, AX
-	VPMOVMSKB Y5, BX
-	SHLQ $32, BX
-	ORQ BX, AX
+	MASK64(Y9, Y2, Y3)         // closing brackets
 	ANDQ R12, AX
 	MOVQ AX, R11               // R11: closing brackets outside strings
 	POPCNTQ AX, R13
 
-	VPCMPEQB Y10, Y2, Y4       // opening brackets
-	VPCMPEQB Y10, Y3, Y5
-	VPMOVMSKB Y4, AX
-	VPMOVMSKB Y5, BX
-	SHLQ $32, BX
-	ORQ BX, AX
+	MASK64(Y10, Y2, Y3)        // opening brackets
 	ANDQ R12, AX               // AX: opening brackets outside strings
 
 	CMPQ R9, R13
@@ -206,18 +159,10 @@ TEXT ·indexAnchorAVX2(SB), NOSPLIT, $0-32
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), CX
 	XORQ DI, DI
-	MOVL $0x74, AX
-	VMOVD AX, X1
-	VPBROADCASTB X1, Y1
-	MOVL $0x4E, AX
-	VMOVD AX, X2
-	VPBROADCASTB X2, Y2
-	MOVL $0x53, AX
-	VMOVD AX, X3
-	VPBROADCASTB X3, Y3
-	MOVL $0x5C, AX
-	VMOVD AX, X8
-	VPBROADCASTB X8, Y8
+	BROADCAST($0x74, X1, Y1)
+	BROADCAST($0x4E, X2, Y2)
+	BROADCAST($0x53, X3, Y3)
+	BROADCAST($0x5C, X8, Y8)
 
 aloop:
 	LEAQ 33(DI), AX
