@@ -77,11 +77,8 @@ func (s *Scanner) scanComposite(start, depth int) (int, int, error) {
 	i := s.pos
 	for {
 		if i >= s.end {
-			s.pos = i
-			shift, ok, err := s.fill(start)
-			i -= shift
-			start -= shift
-			if err := s.fillFailed(start, ok, err); err != nil {
+			var err error
+			if i, start, err = s.refillInValue(i, start); err != nil {
 				return 0, 0, err
 			}
 			continue
@@ -172,6 +169,16 @@ func (s *Scanner) stringEnd(start *int, i int) (int, error) {
 		}
 		j = q + 1
 	}
+}
+
+// refillInValue reads more input when a value that started at start is
+// walked up to i, the end of the buffer: it returns i and start shifted
+// with the buffer, or the error a value cut short is.
+func (s *Scanner) refillInValue(i, start int) (int, int, error) {
+	s.pos = i
+	shift, ok, err := s.fill(start)
+	i, start = i-shift, start-shift
+	return i, start, s.fillFailed(start, ok, err)
 }
 
 // fillFailed turns a failed refill in the middle of a value into an error.

@@ -200,11 +200,8 @@ func (s *Scanner) scanBlocks(start, depth int) (int, int, error) {
 	i := s.pos
 	for {
 		if i >= s.end {
-			s.pos = i
-			shift, ok, err := s.fill(start)
-			i -= shift
-			start -= shift
-			if err := s.fillFailed(start, ok, err); err != nil {
+			var err error
+			if i, start, err = s.refillInValue(i, start); err != nil {
 				return 0, 0, err
 			}
 			continue
