@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kmsguard/kmsguard/internal/cloudtrail"
-	"github.com/kmsguard/kmsguard/internal/detect"
 	"github.com/kmsguard/kmsguard/internal/state/pgtest"
 )
 
@@ -65,14 +64,8 @@ func BenchmarkCorrelationRecord(b *testing.B) {
 //
 //	go test ./internal/watch -run '^$' -bench CorrelationTick -benchtime 5x
 func BenchmarkCorrelationTick(b *testing.B) {
-	extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
-	if err != nil {
-		b.Fatal(err)
-	}
-	set := builtin(b)
-	set.Add(extra)
+	set := closingRuleSet(b)
 	const windows = 2000
-	later := time.Date(2026, 11, 20, 10, 27, 0, 0, time.UTC)
 	for _, backend := range []struct {
 		name string
 		dsn  func(b *testing.B) string
@@ -87,16 +80,12 @@ func BenchmarkCorrelationTick(b *testing.B) {
 				store := openStore(b, backend.dsn(b))
 				p, _, _ := worker(b, store, set, nil)
 				for u := range windows {
-					rec := decode(b, fmt.Sprintf(`{"eventVersion":"1.10","eventID":"t-%d","eventName":"DisableKey",
-						"eventSource":"kms.amazonaws.com","eventTime":"2026-11-20T10:01:00Z","awsRegion":"us-east-1",
-						"recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u%d"},
-						"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/%08d-0000-4000-8000-000000000000"}}`, u, u, u))
-					if err := p.Handle(ctx, rec, storeNow); err != nil {
+					if err := p.Handle(ctx, disableKeyByUser(b, u), storeNow); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.StartTimer()
-				if err := p.Tick(ctx, later); err != nil {
+				if err := p.Tick(ctx, closedAt); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -58,6 +58,16 @@ func disableKey(t testing.TB, n int) *cloudtrail.Record {
 		"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/%08d-0000-4000-8000-000000000000"}}`, n, n%60, mallory, n))
 }
 
+// disableKeyByUser is a DisableKey of key u by user u<u> at 10:01: one
+// record per correlation group of the built-in rules and closingRule.
+func disableKeyByUser(t testing.TB, u int) *cloudtrail.Record {
+	t.Helper()
+	return decode(t, fmt.Sprintf(`{"eventVersion":"1.10","eventID":"user-%d","eventName":"DisableKey",
+		"eventSource":"kms.amazonaws.com","eventTime":"2026-11-20T10:01:00Z","awsRegion":"us-east-1",
+		"recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u%d","accountId":"111122223333"},
+		"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/%08d-0000-4000-8000-000000000000"}}`, u, u, u))
+}
+
 // grantKMS is mallory giving herself kms:* at 10:mm.
 func grantKMS(t testing.TB, id string, minute int) *cloudtrail.Record {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -123,17 +122,40 @@ func TestCorrelationCorruptWindowInUse(t *testing.T) {
 // connection) running the built-in rules and closingRule.
 func closingWorkers(t *testing.T, open func() state.Store) (state.Store, *Pipeline, *Pipeline) {
 	t.Helper()
+	set := closingRuleSet(t)
+	store := open()
+	a, _, _ := worker(t, store, set, nil)
+	b, _, _ := worker(t, open(), set, nil)
+	return store, a, b
+}
+
+// closingRuleSet is the built-in rules and closingRule.
+func closingRuleSet(t testing.TB) detect.RuleSet {
+	t.Helper()
 	extra, err := detect.ParseRuleSet("closing.yml", []byte(closingRule))
 	if err != nil {
 		t.Fatal(err)
 	}
 	set := builtin(t)
 	set.Add(extra)
-	store := open()
-	a, _, _ := worker(t, store, set, nil)
-	b, _, _ := worker(t, open(), set, nil)
-	return store, a, b
+	return set
 }
+
+// tickAll ticks each pipeline in turn at the wall-clock time at.
+func tickAll(t *testing.T, at time.Time, ps ...*Pipeline) {
+	t.Helper()
+	for _, p := range ps {
+		if err := p.Tick(context.Background(), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// closingRuleID is closingRule's id; closedAt is a time after which a
+// window whose events are at 10:01 is closed (10m span, 15m lateness).
+const closingRuleID = "00000000-0000-4000-8000-00000000c105"
+
+var closedAt = time.Date(2026, 11, 20, 10, 27, 0, 0, time.UTC)
 
 // closingRule is a correlation whose condition has an upper bound: it
 // alerts when a 10-minute window closes with a single disabled key.
@@ -161,21 +183,14 @@ func TestCorrelationTickClosesWindows(t *testing.T) {
 		if err := a.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
 			t.Fatal(err)
 		}
-		const rule = "00000000-0000-4000-8000-00000000c105"
 		if err := b.Tick(ctx, storeNow); err != nil {
 			t.Fatal(err)
 		}
-		if ids, _ := queued(t, store, rule); len(ids) != 0 {
+		if ids, _ := queued(t, store, closingRuleID); len(ids) != 0 {
 			t.Fatalf("an open window alerted: %v", ids)
 		}
-		// Past 10:01 + 10m + 15m of lateness the window is closed.
-		later := time.Date(2026, 11, 20, 10, 27, 0, 0, time.UTC)
-		for _, p := range []*Pipeline{b, a, b} {
-			if err := p.Tick(ctx, later); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if ids, _ := queued(t, store, rule); len(ids) != 1 {
+		tickAll(t, closedAt, b, a, b)
+		if ids, _ := queued(t, store, closingRuleID); len(ids) != 1 {
 			t.Errorf("%d alerts of the closing rule after three ticks, want 1", len(ids))
 		}
 	})
@@ -193,16 +208,11 @@ func TestCorrelationTickClosesWindowsAsTimePasses(t *testing.T) {
 		if err := a.Handle(ctx, disableKey(t, 1), storeNow); err != nil {
 			t.Fatal(err)
 		}
-		const rule = "00000000-0000-4000-8000-00000000c105"
 		for at := storeNow; at.Before(time.Date(2026, 11, 20, 10, 40, 0, 0, time.UTC)); at = at.Add(30 * time.Second) {
 			setClock(t, at)
-			for _, p := range []*Pipeline{a, b} {
-				if err := p.Tick(ctx, at); err != nil {
-					t.Fatal(err)
-				}
-			}
+			tickAll(t, at, a, b)
 		}
-		if ids, _ := queued(t, store, rule); len(ids) != 1 {
+		if ids, _ := queued(t, store, closingRuleID); len(ids) != 1 {
 			t.Errorf("%d alerts of the closing rule after ticking past its close, want 1", len(ids))
 		}
 	})
@@ -223,29 +233,19 @@ func TestCorrelationTickClosesManyWindows(t *testing.T) {
 			return bytes.Contains(js, []byte(`user/u7"`))
 		}
 		for u := range users {
-			rec := decode(t, fmt.Sprintf(`{"eventVersion":"1.10","eventID":"many-%d","eventName":"DisableKey",
-				"eventSource":"kms.amazonaws.com","eventTime":"2026-11-20T10:01:00Z","awsRegion":"us-east-1",
-				"recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u%d","accountId":"111122223333"},
-				"requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/%08d-0000-4000-8000-000000000000"}}`, u, u, u))
-			if err := a.Handle(ctx, rec, storeNow); err != nil {
+			if err := a.Handle(ctx, disableKeyByUser(t, u), storeNow); err != nil {
 				t.Fatal(err)
 			}
 		}
-		const rule = "00000000-0000-4000-8000-00000000c105"
-		later := time.Date(2026, 11, 20, 10, 27, 0, 0, time.UTC)
-		if err := a.Tick(ctx, later); err == nil {
+		if err := a.Tick(ctx, closedAt); err == nil {
 			t.Error("a tick with a window that cannot be settled reports no error")
 		}
-		if first, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: rule, Limit: 10 * users}); err != nil || len(first) != users-1 {
+		if first, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: closingRuleID, Limit: 10 * users}); err != nil || len(first) != users-1 {
 			t.Errorf("%d alerts after the first tick (%v), want %d: one window must hold back no other", len(first), err, users-1)
 		}
 		a.Route.(*router).brokenFor = nil
-		for _, p := range []*Pipeline{b, a, b} {
-			if err := p.Tick(ctx, later); err != nil {
-				t.Fatal(err)
-			}
-		}
-		h, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: rule, Limit: 10 * users})
+		tickAll(t, closedAt, b, a, b)
+		h, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: closingRuleID, Limit: 10 * users})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,14 +258,9 @@ func TestCorrelationTickClosesManyWindows(t *testing.T) {
 		}
 		// A window that alerted stays stored, marked closed, until it
 		// expires: later ticks must not alert again.
-		for _, p := range []*Pipeline{a, b} {
-			if err := p.Tick(ctx, later.Add(time.Minute)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if again, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: rule, Limit: 10 * users}); err != nil || len(again) != users {
+		tickAll(t, closedAt.Add(time.Minute), a, b)
+		if again, err := store.RecentAlerts(ctx, state.AlertQuery{RuleID: closingRuleID, Limit: 10 * users}); err != nil || len(again) != users {
 			t.Errorf("%d alerts after two more ticks (%v), want still %d", len(again), err, users)
 		}
-
 	})
 }

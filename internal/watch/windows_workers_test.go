@@ -47,28 +47,7 @@ func TestCorrelationAcrossWorkers(t *testing.T) {
 	t.Run("bulk deletion concurrently", func(t *testing.T) {
 		backends(t, func(t *testing.T, open func() state.Store) {
 			store := open()
-			workers := []*Pipeline{}
-			for range 2 {
-				p, _, _ := worker(t, open(), builtin(t), nil)
-				workers = append(workers, p)
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, 24)
-			for g := range 4 { // two receive loops per worker
-				p := workers[g%2]
-				wg.Go(func() {
-					for n := 1 + g; n <= 24; n += 4 {
-						errs <- p.Handle(ctx, disableKey(t, n), storeNow)
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			disableConcurrently(t, open, 24)
 			// 24 keys over minutes 1..24 (none late: the clock is 10:05).
 			// However the events interleave, every alert's window holds 3
 			// keys and no event counts in two alerts.
@@ -94,28 +73,7 @@ func TestCorrelationAcrossWorkers(t *testing.T) {
 	t.Run("bulk deletion concurrently in one window", func(t *testing.T) {
 		backends(t, func(t *testing.T, open func() state.Store) {
 			store := open()
-			workers := []*Pipeline{}
-			for range 2 {
-				p, _, _ := worker(t, open(), builtin(t), nil)
-				workers = append(workers, p)
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, 20)
-			for g := range 4 {
-				p := workers[g%2]
-				wg.Go(func() {
-					for n := 1 + g; n <= 9; n += 4 { // keys 1..9, all within ten minutes
-						errs <- p.Handle(ctx, disableKey(t, n), storeNow)
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			disableConcurrently(t, open, 9) // keys 1..9, all within ten minutes
 			if ids, pending := queued(t, store, bulkDisableRule); len(ids) != 1 || pending != 1 {
 				t.Errorf("%d correlation alerts, %d deliveries; want exactly 1", len(ids), pending)
 			}
@@ -144,6 +102,34 @@ func TestCorrelationAcrossWorkers(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// disableConcurrently has two workers on the store, with two receive
+// loops each, handle DisableKey of keys 1..last between them.
+func disableConcurrently(t *testing.T, open func() state.Store, last int) {
+	t.Helper()
+	workers := []*Pipeline{}
+	for range 2 {
+		p, _, _ := worker(t, open(), builtin(t), nil)
+		workers = append(workers, p)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, last)
+	for g := range 4 {
+		p := workers[g%2]
+		wg.Go(func() {
+			for n := 1 + g; n <= last; n += 4 {
+				errs <- p.Handle(context.Background(), disableKey(t, n), storeNow)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
