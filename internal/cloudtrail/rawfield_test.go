@@ -62,30 +62,40 @@ func FuzzRawLastStrings(f *testing.F) {
 	f.Add([]byte(`{"eventName":"A","event\u004eame":"B","eventSource":"x\"y"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		n, s, ok := RawLastStrings(raw, "eventName", "eventSource")
-		rec, err := Decode(raw)
-		if err != nil || !ok {
-			return
-		}
-		for _, c := range []struct {
-			key string
-			got []byte
-		}{{"eventName", n}, {"eventSource", s}} {
-			want, isString := rec.Fields[c.key].(string)
-			if (c.got != nil) != isString {
-				t.Fatalf("%s: RawLastStrings %q, Decode %#v", c.key, c.got, rec.Fields[c.key])
-			}
-			if !isString {
-				continue
-			}
-			var got string
-			if err := json.Unmarshal(append(append([]byte{'"'}, c.got...), '"'), &got); err != nil {
-				t.Fatalf("%s: raw value %q does not unescape: %v", c.key, c.got, err)
-			}
-			if got != want {
-				t.Fatalf("%s: RawLastStrings %q, Decode %q", c.key, got, want)
-			}
+		if ok {
+			checkAgainstDecode(t, "RawLastStrings", raw, n, s)
 		}
 	})
+}
+
+// checkAgainstDecode fails t unless the raw eventName n and eventSource s a
+// reader found in raw are, unescaped, what Decode reads (nil: not a
+// string), when Decode accepts raw.
+func checkAgainstDecode(t *testing.T, reader string, raw, n, s []byte) {
+	t.Helper()
+	rec, err := Decode(raw)
+	if err != nil {
+		return
+	}
+	for _, c := range []struct {
+		key string
+		got []byte
+	}{{"eventName", n}, {"eventSource", s}} {
+		want, isString := rec.Fields[c.key].(string)
+		if (c.got != nil) != isString {
+			t.Fatalf("%s(%q): %s %q, Decode %#v", reader, raw, c.key, c.got, rec.Fields[c.key])
+		}
+		if !isString {
+			continue
+		}
+		var got string
+		if err := json.Unmarshal(append(append([]byte{'"'}, c.got...), '"'), &got); err != nil {
+			t.Fatalf("%s(%q): %s raw value %q does not unescape: %v", reader, raw, c.key, c.got, err)
+		}
+		if got != want {
+			t.Fatalf("%s(%q): %s %q, Decode %q", reader, raw, c.key, got, want)
+		}
+	}
 }
 
 // rawNameSourceCases are records for RawNameSource's fast path and its
@@ -140,22 +150,8 @@ func checkRawNameSource(t *testing.T, raw []byte) {
 		if wok && ok && (!bytes.Equal(n, wn) || !bytes.Equal(s, ws) || (n == nil) != (wn == nil) || (s == nil) != (ws == nil)) {
 			t.Fatalf("%s(%q) = %q, %q; RawLastStrings says %q, %q", f.name, raw, n, s, wn, ws)
 		}
-		rec, err := Decode(raw)
-		if err != nil || !ok {
-			continue
-		}
-		for _, c := range []struct {
-			key string
-			got []byte
-		}{{"eventName", n}, {"eventSource", s}} {
-			want, isString := rec.Fields[c.key].(string)
-			if (c.got != nil) != isString {
-				t.Fatalf("%s(%q): %s %q, Decode %#v", f.name, raw, c.key, c.got, rec.Fields[c.key])
-			}
-			var got string
-			if isString && (json.Unmarshal(append(append([]byte{'"'}, c.got...), '"'), &got) != nil || got != want) {
-				t.Fatalf("%s(%q): %s %q, Decode %q", f.name, raw, c.key, c.got, want)
-			}
+		if ok {
+			checkAgainstDecode(t, f.name, raw, n, s)
 		}
 	}
 }
