@@ -15,14 +15,7 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // TestNewAlertGolden builds the alert of every built-in rule's first match
 // sample and compares it with testdata/alerts/<rule file>.json.
 func TestNewAlertGolden(t *testing.T) {
-	set, err := Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, eng := builtinEngine(t)
 	for _, r := range eng.Rules() {
 		name := filepath.Base(r.File)
 		t.Run(name, func(t *testing.T) {
@@ -40,6 +33,7 @@ func TestNewAlertGolden(t *testing.T) {
 			var got []byte
 			for _, m := range eng.Match(rec) {
 				if m.Rule == r {
+					var err error
 					got, err = json.MarshalIndent(NewAlert(m, rec), "", "  ")
 					if err != nil {
 						t.Fatal(err)

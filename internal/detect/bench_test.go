@@ -51,14 +51,7 @@ func benchEvents(b *testing.B) []*cloudtrail.Record {
 // BenchmarkMatch measures the engine with the built-in rules over decoded
 // records (decoding is the reader's cost, measured in internal/cloudtrail).
 func BenchmarkMatch(b *testing.B) {
-	set, err := Builtin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, eng := builtinEngine(b)
 	recs := benchEvents(b)
 	matches := 0
 	b.ReportAllocs()

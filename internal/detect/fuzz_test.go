@@ -83,14 +83,7 @@ func FuzzCondition(f *testing.F) {
 }
 
 func FuzzMatch(f *testing.F) {
-	set, err := Builtin()
-	if err != nil {
-		f.Fatal(err)
-	}
-	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}})
-	if err != nil {
-		f.Fatal(err)
-	}
+	set, eng := builtinEngine(f)
 	for _, r := range set.Rules {
 		for _, s := range r.Samples {
 			f.Add([]byte(s.Event))

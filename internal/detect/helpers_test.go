@@ -94,3 +94,18 @@ func mustParse(t testing.TB, yml string) RuleSet {
 	}
 	return RuleSet{Rules: rules, Filters: filters}
 }
+
+// builtinEngine compiles the built-in rules with testAnalyzer as the
+// policy engine; the set comes back too, for its samples.
+func builtinEngine(tb testing.TB) (RuleSet, *Engine) {
+	tb.Helper()
+	set, err := Builtin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return set, eng
+}

@@ -62,14 +62,7 @@ detection:
 // FuzzMayMatchRaw holds the raw screen to the engine with the built-in
 // rules: a record the engine matches is never turned away.
 func FuzzMayMatchRaw(f *testing.F) {
-	set, err := Builtin()
-	if err != nil {
-		f.Fatal(err)
-	}
-	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}})
-	if err != nil {
-		f.Fatal(err)
-	}
+	_, eng := builtinEngine(f)
 	for _, s := range []string{
 		`{"eventSource":"s3.amazonaws.com","eventName":"PutObject","recipientAccountId":"111122223333","requestParameters":{"x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:us-east-1:444455556666:key/k"}}`,
 		`{"eventSource":"s3.amazonaws.com","eventName":"CopyObject","recipientAccountId":"111122223333","requestParameters":{"x-amz-server-side-encryption-aws-kms-key-\u0069d":"arn:aws:kms:us-east-1:444455556666:key/k"}}`,
@@ -98,14 +91,7 @@ func FuzzMayMatchRaw(f *testing.F) {
 // the engine matches, and turn away the same-account writes that are
 // almost all of S3's traffic.
 func TestMayMatchRawForeignKmsKey(t *testing.T) {
-	set, err := BuiltinForMatching()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := NewEngine(set, Options{Policy: testAnalyzer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, eng := builtinEngine(t)
 	const own, other = "111122223333", "444455556666"
 	keys := map[string]string{
 		"none":            ``,
