@@ -2,6 +2,7 @@ package detect
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // ruleIndex maps an event's (eventSource, eventName), lower-cased, to the
@@ -78,9 +79,16 @@ type indexEntry struct {
 // candidates appends to out the indexes of the rules that could match. The
 // common case, an event no rule names, costs one map lookup.
 func (ix *ruleIndex) candidates(source, name string, out []int) []int {
+	return candidatesOf(ix, source, name, out)
+}
+
+// candidatesOf is candidates for decoded strings or for the raw contents
+// of JSON strings without escapes (MayMatchRaw); it allocates only for
+// non-ASCII input.
+func candidatesOf[T string | []byte](ix *ruleIndex, source, name T, out []int) []int {
 	var nb [64]byte
 	for _, e := range ix.byName[string(lowerInto(nb[:0], name))] {
-		if e.source == "" || strings.EqualFold(e.source, source) {
+		if e.source == "" || equalFold(e.source, source) {
 			out = append(out, e.rule)
 		}
 	}
@@ -91,16 +99,44 @@ func (ix *ruleIndex) candidates(source, name string, out []int) []int {
 	return append(out, ix.catchAll...)
 }
 
+// mayName reports whether a rule could match an event named name whatever
+// its eventSource.
+func (ix *ruleIndex) mayName(name []byte) bool {
+	var nb [64]byte
+	return len(ix.byName[string(lowerInto(nb[:0], name))]) > 0 || len(ix.bySource) > 0 || len(ix.catchAll) > 0
+}
+
 // lowerInto lower-cases ASCII s into buf without allocating for short
 // strings; non-ASCII input is lower-cased fully.
-func lowerInto(buf []byte, s string) []byte {
-	if !isASCII(s) {
-		return append(buf, strings.ToLower(s)...)
-	}
-	for i := 0; i < len(s); i++ {
-		buf = append(buf, lowerASCII(s[i]))
+func lowerInto[T string | []byte](buf []byte, s T) []byte {
+	start := len(buf)
+	buf = append(buf, s...)
+	for i := start; i < len(buf); i++ {
+		switch c := buf[i]; {
+		case c >= utf8.RuneSelf:
+			return append(buf[:start], strings.ToLower(string(s))...)
+		case 'A' <= c && c <= 'Z':
+			buf[i] = c + 'a' - 'A'
+		}
 	}
 	return buf
+}
+
+// equalFold is strings.EqualFold(a, string(b)), converting b only when
+// either is not ASCII.
+func equalFold[T string | []byte](a string, b T) bool {
+	if !isASCII(a) || !isASCII(b) {
+		return strings.EqualFold(a, string(b))
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // requiredLiterals reports whether condition n can only hold when field

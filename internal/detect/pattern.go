@@ -161,7 +161,7 @@ func (p *pattern) match(s string) bool {
 	}
 }
 
-func isASCII(s string) bool {
+func isASCII[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false

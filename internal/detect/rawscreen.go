@@ -262,15 +262,21 @@ func skipSpace(b []byte, i int) int {
 }
 
 // MayMatchRaw reports whether a rule could match the raw record whose
-// eventSource and eventName (as Decode would read them) are given, judging
-// by the checks of the rules indexed under that event. False means no rule
-// can match; true means decode and Match. A record with a \u escape may
-// spell keys otherwise, so it may match them all; the record is searched
-// for one at most once, and only when a rule has checks.
-func (e *Engine) MayMatchRaw(eventSource, eventName string, raw []byte) bool {
+// top-level eventSource and eventName, as Decode would read them, are
+// source and name: the contents of JSON strings without escapes, source
+// nil when it cannot be read so (absent, not a string, escaped). It looks
+// the event up in the rule index like Match does, then asks the checks of
+// the rules found. False means no rule can match; true means decode and
+// Match. A record with a \u escape may spell keys otherwise, so it may
+// match them all; the record is searched for one at most once, and only
+// when a rule has checks. It does not allocate for ASCII names.
+func (e *Engine) MayMatchRaw(source, name, raw []byte) bool {
+	if source == nil {
+		return e.index.mayName(name)
+	}
 	var buf [8]int
 	searched, escaped := false, false
-	for _, i := range e.index.candidates(eventSource, eventName, buf[:0]) {
+	for _, i := range candidatesOf(&e.index, source, name, buf[:0]) {
 		checks := e.rules[i].checks
 		if len(checks) == 0 {
 			return true

@@ -52,10 +52,20 @@ detection:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := eng.MayMatchRaw(tt.source, tt.event, []byte(tt.raw)); got != tt.want {
+			if got := eng.MayMatchRaw([]byte(tt.source), []byte(tt.event), []byte(tt.raw)); got != tt.want {
 				t.Errorf("MayMatchRaw = %v, want %v", got, tt.want)
 			}
 		})
+	}
+	// An eventSource that cannot be read raw (nil): any rule indexed under
+	// the name may match, whatever its source and its checks.
+	for name, want := range map[string]bool{"RunInstances": true, "runinstances": true, "DescribeInstances": false} {
+		if got := eng.MayMatchRaw(nil, []byte(name), []byte(`{}`)); got != want {
+			t.Errorf("MayMatchRaw(unknown source, %s) = %v, want %v", name, got, want)
+		}
+	}
+	if !eng.MayMatchRaw([]byte("EC2.amazonaws.COM"), []byte("stopinstances"), []byte(`{}`)) {
+		t.Error("MayMatchRaw does not fold case like Match")
 	}
 }
 
@@ -79,7 +89,7 @@ func FuzzMayMatchRaw(f *testing.F) {
 			return
 		}
 		source, name := rec.String("eventSource"), rec.String("eventName")
-		if len(eng.Match(rec)) > 0 && !eng.MayMatchRaw(source, name, raw) {
+		if len(eng.Match(rec)) > 0 && !eng.MayMatchRaw([]byte(source), []byte(name), raw) {
 			t.Fatalf("the engine matches but MayMatchRaw turns away %q", raw)
 		}
 	})
@@ -128,7 +138,7 @@ func TestMayMatchRawForeignKmsKey(t *testing.T) {
 							t.Fatalf("%s: %v", raw, err)
 						}
 						match := len(eng.Match(rec)) > 0
-						may := eng.MayMatchRaw("s3.amazonaws.com", name, []byte(raw))
+						may := eng.MayMatchRaw([]byte("s3.amazonaws.com"), []byte(name), []byte(raw))
 						if match && !may {
 							t.Errorf("%s, key %s, resources %s, recipient %s, %s: the engine matches but MayMatchRaw turns it away:\n%s",
 								name, kn, rn, cn, xn, raw)
@@ -150,7 +160,7 @@ func TestMayMatchRawForeignKmsKey(t *testing.T) {
 	sameAccount := `{"eventSource":"s3.amazonaws.com","eventName":"PutObject","userIdentity":{"accountId":"` + own +
 		`"},"requestParameters":{"x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:us-east-1:` + own +
 		`:key/k1"},"resources":[{"accountId":"` + own + `","type":"AWS::S3::Bucket"}],"recipientAccountId":"` + own + `"}`
-	if eng.MayMatchRaw("s3.amazonaws.com", "PutObject", []byte(sameAccount)) {
+	if eng.MayMatchRaw([]byte("s3.amazonaws.com"), []byte("PutObject"), []byte(sameAccount)) {
 		t.Error("a same-account write with the account's own key is not turned away")
 	}
 }

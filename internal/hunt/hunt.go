@@ -60,7 +60,7 @@ type Result struct {
 // Run reads every source and returns the alerts. Bad input is counted in
 // Result.Stats and reading goes on; the error is for a cancelled context.
 func Run(ctx context.Context, sources []source.Source, opts Options) (*Result, error) {
-	pf := newPrefilter(opts.Engine.Prefilter(), opts.Engine)
+	pf := newPrefilter(opts.Engine)
 	res := &Result{}
 	s := &sink{corr: opts.Correlator, seen: map[string]struct{}{}}
 	var outOfWindow, candidates atomic.Int64

@@ -16,7 +16,7 @@ import (
 
 func TestPrefilter(t *testing.T) {
 	eng := builtinEngine(t)
-	pf := newPrefilter(eng.Prefilter(), eng)
+	pf := newPrefilter(eng)
 	tests := []struct {
 		name string
 		raw  string
@@ -55,8 +55,23 @@ func TestPrefilter(t *testing.T) {
 }
 
 func TestPrefilterCatchAll(t *testing.T) {
-	pf := newPrefilter(detect.Prefilter{CatchAll: true}, nil)
-	if !pf.candidate([]byte(`{"eventName":"Anything"}`)) {
+	set, err := detect.ParseRuleSet("catchall.yml", []byte(`title: any record from a foreign account
+id: 3b7f2c1e-9a4d-4e8b-8c6f-2d1e0a9b7c55
+logsource: {product: aws, service: cloudtrail}
+detection:
+    sel:
+        recipientAccountId: '999999999999'
+    condition: sel
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := detect.NewEngine(set, detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf := newPrefilter(eng)
+	if !pf.candidate([]byte(`{"eventName":"Anything","eventSource":"x.amazonaws.com"}`)) {
 		t.Error("a catch-all rule set must decode every record")
 	}
 }
@@ -79,7 +94,7 @@ func FuzzPrefilter(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	eng := builtinEngine(f)
-	pf := newPrefilter(eng.Prefilter(), eng)
+	pf := newPrefilter(eng)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		rec, err := cloudtrail.Decode(raw)
 		if err != nil {
@@ -122,7 +137,7 @@ func BenchmarkPrefilter(b *testing.B) {
 		size += int64(len(r))
 	}
 	eng := builtinEngine(b)
-	pf := newPrefilter(eng.Prefilter(), eng)
+	pf := newPrefilter(eng)
 	b.SetBytes(size)
 	b.ResetTimer()
 	for b.Loop() {
