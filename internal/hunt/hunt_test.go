@@ -2,12 +2,13 @@ package hunt
 
 import (
 	"context"
-	"github.com/kmsguard/kmsguard/internal/alert"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/kmsguard/kmsguard/internal/alert"
 
 	"github.com/google/go-cmp/cmp"
 
